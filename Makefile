@@ -1,0 +1,73 @@
+# The two commands a person needs: `make dev` and `make test`. Everything else
+# is a building block of those.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+.DEFAULT_GOAL := help
+
+BIN := $(CURDIR)/bin
+CONTROLLER_GEN := $(BIN)/controller-gen
+# Every tool the tests and `make dev` run, built from the Go module proxy.
+TOOLS := etcd kube-apiserver kubectl controller-gen
+GO_TEST_FLAGS ?= -timeout 45m
+export KUBEBUILDER_ASSETS := $(BIN)
+
+##@ General
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: dev
+dev: tools build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig).
+	go run ./hack/dev
+
+.PHONY: manifests
+manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." \
+		output:crd:artifacts:config=config/crd/bases \
+		output:rbac:artifacts:config=config/rbac \
+		output:webhook:artifacts:config=config/webhook
+
+.PHONY: generate
+generate: $(BIN)/.tools ## Generate deepcopy code from markers.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+GENERATED = config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go
+
+.PHONY: verify-generated
+verify-generated: ## Regenerate; fail when the generated files were stale.
+	@before="$$(cat $$(find $(GENERATED) -type f 2>/dev/null | sort) 2>/dev/null | sha256sum)"; \
+	$(MAKE) --no-print-directory manifests generate >/dev/null; \
+	after="$$(cat $$(find $(GENERATED) -type f | sort) | sha256sum)"; \
+	if [ "$$before" != "$$after" ]; then \
+		echo "Generated files were stale (now regenerated; commit them):"; \
+		git status --short -- $(GENERATED); exit 1; fi
+
+.PHONY: test
+test: tools verify-generated vet ## Run every test against a real kube-apiserver (builds what it needs).
+	go test $(GO_TEST_FLAGS) ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager binary into bin/.
+	go build -o $(BIN)/wfe-conditions ./cmd/wfe-conditions
+
+.PHONY: tools
+tools: ## Build kube-apiserver, etcd, kubectl and controller-gen into bin/ (only when missing).
+	@for t in $(TOOLS); do hack/build-tool.sh $$t; done
+	@touch $(BIN)/.tools
+
+$(BIN)/.tools:
+	@$(MAKE) --no-print-directory tools

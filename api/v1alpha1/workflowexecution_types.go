@@ -1,0 +1,263 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// WorkflowExecutionSpec is one approved execution of a remediation workflow.
+// It is immutable: to run again, create a new WorkflowExecution.
+//
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a WorkflowExecution is one execution; delete it and create a new one to change what runs"
+type WorkflowExecutionSpec struct {
+	// RemediationRequestRef points at the RemediationRequest this execution serves.
+	// +required
+	RemediationRequestRef corev1.ObjectReference `json:"remediationRequestRef"`
+
+	// WorkflowRef names the catalog workflow to run.
+	// +required
+	WorkflowRef WorkflowRef `json:"workflowRef"`
+
+	// TargetResource is the resource being remediated: "namespace/kind/name" for
+	// namespaced resources, "kind/name" for cluster-scoped ones.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[^/\s]+/[^/\s]+(/[^/\s]+)?$`
+	TargetResource string `json:"targetResource"`
+
+	// Parameters are passed to the PipelineRun as params. Keys are UPPER_SNAKE_CASE.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[A-Z][A-Z0-9_]*$'))",message="parameter names must be UPPER_SNAKE_CASE, e.g. TARGET_NAMESPACE"
+	Parameters map[string]string `json:"parameters,omitempty"`
+
+	// Confidence is the selection confidence reported by the analysis, from 0 to 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1
+	Confidence float64 `json:"confidence,omitempty"`
+
+	// Rationale explains why this workflow was selected.
+	// +optional
+	Rationale string `json:"rationale,omitempty"`
+
+	// ExecutionConfig tunes how the PipelineRun runs.
+	// +optional
+	ExecutionConfig *ExecutionConfig `json:"executionConfig,omitempty"`
+}
+
+// WorkflowRef identifies a workflow in the catalog and the bundle that implements it.
+type WorkflowRef struct {
+	// WorkflowID is the catalog key of the workflow.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	WorkflowID string `json:"workflowId"`
+
+	// Version of the workflow.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	Version string `json:"version"`
+
+	// ContainerImage is the OCI bundle holding the Tekton Pipeline, resolved by
+	// Tekton's bundles resolver.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	ContainerImage string `json:"containerImage"`
+
+	// ContainerDigest pins the bundle, e.g. "sha256:...".
+	// +optional
+	ContainerDigest string `json:"containerDigest,omitempty"`
+}
+
+// ExecutionConfig holds the execution settings passed to the PipelineRun.
+type ExecutionConfig struct {
+	// Timeout for the whole pipeline (the PipelineRun's timeouts.pipeline).
+	// +optional
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+
+	// ServiceAccountName runs the PipelineRun's tasks.
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+}
+
+// Phase is the coarse lifecycle stage of a WorkflowExecution.
+// +kubebuilder:validation:Enum=Pending;Running;Completed;Failed
+type Phase string
+
+// The phases, in lifecycle order.
+const (
+	PhasePending   Phase = "Pending"
+	PhaseRunning   Phase = "Running"
+	PhaseCompleted Phase = "Completed"
+	PhaseFailed    Phase = "Failed"
+)
+
+// WorkflowExecutionStatus is what the reconciler observed of the execution.
+type WorkflowExecutionStatus struct {
+	// ObservedGeneration is the generation the status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Phase summarises the conditions: Pending, Running, Completed or Failed.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// StartTime is when the PipelineRun started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+
+	// CompletionTime is when the PipelineRun finished, either way.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+
+	// Duration is CompletionTime minus StartTime.
+	// +optional
+	Duration *metav1.Duration `json:"duration,omitempty"`
+
+	// PipelineRunRef names the PipelineRun that runs this execution.
+	// +optional
+	PipelineRunRef *PipelineRunReference `json:"pipelineRunRef,omitempty"`
+
+	// PipelineRunStatus summarises the PipelineRun's Succeeded condition and progress.
+	// +optional
+	PipelineRunStatus *PipelineRunStatusSummary `json:"pipelineRunStatus,omitempty"`
+
+	// FailureDetails describes why the execution failed.
+	// +optional
+	FailureDetails *FailureDetails `json:"failureDetails,omitempty"`
+
+	// Conditions: TektonPipelineCreated, TektonPipelineRunning,
+	// TektonPipelineComplete and AuditRecorded.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// PipelineRunReference locates the PipelineRun of an execution.
+type PipelineRunReference struct {
+	// Name of the PipelineRun.
+	Name string `json:"name"`
+
+	// Namespace of the PipelineRun when it is not the WorkflowExecution's own.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// PipelineRunStatusSummary mirrors the PipelineRun's Succeeded condition.
+type PipelineRunStatusSummary struct {
+	// Status of Tekton's Succeeded condition: True, False or Unknown.
+	Status metav1.ConditionStatus `json:"status"`
+
+	// Reason of Tekton's Succeeded condition, e.g. Running, Succeeded, Failed.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+
+	// Message of Tekton's Succeeded condition.
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// CompletedTasks is how many tasks have finished.
+	// +optional
+	CompletedTasks int `json:"completedTasks,omitempty"`
+
+	// TotalTasks is how many tasks the pipeline has.
+	// +optional
+	TotalTasks int `json:"totalTasks,omitempty"`
+}
+
+// FailureReason classifies a failure.
+// +kubebuilder:validation:Enum=OOMKilled;DeadlineExceeded;Forbidden;ResourceExhausted;ConfigurationError;ImagePullBackOff;TaskFailed;Unknown
+type FailureReason string
+
+// The failure classes.
+const (
+	FailureReasonOOMKilled          FailureReason = "OOMKilled"
+	FailureReasonDeadlineExceeded   FailureReason = "DeadlineExceeded"
+	FailureReasonForbidden          FailureReason = "Forbidden"
+	FailureReasonResourceExhausted  FailureReason = "ResourceExhausted"
+	FailureReasonConfigurationError FailureReason = "ConfigurationError"
+	FailureReasonImagePullBackOff   FailureReason = "ImagePullBackOff"
+	FailureReasonTaskFailed         FailureReason = "TaskFailed"
+	FailureReasonUnknown            FailureReason = "Unknown"
+)
+
+// FailureDetails says what failed, where and when.
+type FailureDetails struct {
+	// FailedTaskIndex is the 0-based position of the failed task in the pipeline.
+	// +optional
+	FailedTaskIndex int `json:"failedTaskIndex"`
+
+	// FailedTaskName is the pipeline task that failed, when known.
+	// +optional
+	FailedTaskName string `json:"failedTaskName"`
+
+	// FailedStepName is the step that failed within the task, when known.
+	// +optional
+	FailedStepName string `json:"failedStepName,omitempty"`
+
+	// Reason classifies the failure.
+	Reason FailureReason `json:"reason"`
+
+	// Message is the failure as Tekton reported it.
+	Message string `json:"message"`
+
+	// ExitCode of the failed step's container, when known.
+	// +optional
+	ExitCode *int32 `json:"exitCode,omitempty"`
+
+	// FailedAt is when the failure was observed.
+	FailedAt metav1.Time `json:"failedAt"`
+
+	// ExecutionTimeBeforeFailure is how long the pipeline ran before it failed.
+	// +optional
+	ExecutionTimeBeforeFailure *metav1.Duration `json:"executionTimeBeforeFailure,omitempty"`
+
+	// NaturalLanguageSummary is a one-sentence account for notifications.
+	NaturalLanguageSummary string `json:"naturalLanguageSummary"`
+
+	// WasExecutionFailure is true when the pipeline ran and failed, false when it
+	// failed before running anything.
+	// +optional
+	WasExecutionFailure bool `json:"wasExecutionFailure,omitempty"`
+}
+
+// WorkflowExecution runs one Tekton PipelineRun for a remediation and reports its
+// progress and audit trail as Conditions.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=wfe,categories=kubernaut
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Complete",type=string,JSONPath=`.status.conditions[?(@.type=="TektonPipelineComplete")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="TektonPipelineComplete")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="WorkflowID",type=string,JSONPath=`.spec.workflowRef.workflowId`,priority=1
+// +kubebuilder:printcolumn:name="Target",type=string,JSONPath=`.spec.targetResource`,priority=1
+type WorkflowExecution struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec WorkflowExecutionSpec `json:"spec"`
+	// +optional
+	Status WorkflowExecutionStatus `json:"status,omitempty"`
+}
+
+// WorkflowExecutionList is a list of WorkflowExecutions.
+//
+// +kubebuilder:object:root=true
+type WorkflowExecutionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []WorkflowExecution `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&WorkflowExecution{}, &WorkflowExecutionList{})
+}

@@ -1,0 +1,112 @@
+package controlplane
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// RepoRoot is the folder holding the project's go.mod.
+func RepoRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("cannot locate the repository root")
+	}
+	return filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Binary returns the path of a tool built into bin/, or an error that says how
+// to build it.
+func Binary(name string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(root, "bin", name)
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("%s is not built: run 'make tools' first: %w", path, err)
+	}
+	return path, nil
+}
+
+func requireBinaries(dir string) error {
+	for _, name := range []string{"etcd", "kube-apiserver", "kubectl"} {
+		if _, err := Binary(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tektonCRDFiles are the Tekton CRDs the product touches: Pipelines and Tasks it
+// may reference, PipelineRuns and TaskRuns it creates and watches.
+var tektonCRDFiles = []string{"300-pipeline.yaml", "300-pipelinerun.yaml", "300-task.yaml", "300-taskrun.yaml"}
+
+var tektonCRDsOnce = sync.OnceValues(loadTektonCRDs)
+
+func tektonCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	crds, err := tektonCRDsOnce()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*apiextensionsv1.CustomResourceDefinition, len(crds))
+	for i, c := range crds {
+		out[i] = c.DeepCopy()
+	}
+	return out, nil
+}
+
+// TektonModuleDir is where the Go module cache holds the tektoncd/pipeline
+// module this project builds against.
+func TektonModuleDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/tektoncd/pipeline")
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locate the tektoncd/pipeline module: %w: %s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// loadTektonCRDs reads Tekton's CRDs from its module and turns off their
+// conversion webhook: Tekton's webhook does not run here.
+func loadTektonCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	dir, err := TektonModuleDir()
+	if err != nil {
+		return nil, err
+	}
+	var crds []*apiextensionsv1.CustomResourceDefinition
+	for _, name := range tektonCRDFiles {
+		data, err := os.ReadFile(filepath.Join(dir, "config", "300-crds", name))
+		if err != nil {
+			return nil, fmt.Errorf("read Tekton CRD: %w", err)
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := yaml.UnmarshalStrict(data, crd); err != nil {
+			return nil, fmt.Errorf("decode Tekton CRD %s: %w", name, err)
+		}
+		crd.Spec.Conversion = &apiextensionsv1.CustomResourceConversion{Strategy: apiextensionsv1.NoneConverter}
+		crds = append(crds, crd)
+	}
+	return crds, nil
+}
+
+func objectMeta(namespace, name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: namespace, Name: name}
+}
