@@ -83,22 +83,32 @@ var initialConditions = []metav1.Condition{
 		Message: "No lifecycle audit event has been acknowledged yet"},
 }
 
-// EnsureConditions adds each missing condition type as Unknown, stamped with
-// generation, and leaves present ones untouched. It reports whether it added any.
-// The /status webhook and the reconciler both call it, so the invariant "all four
-// types are present" holds whichever of them runs.
-func EnsureConditions(status *WorkflowExecutionStatus, generation int64) bool {
-	added := false
+// MissingConditions returns, as Unknown and stamped with generation, each of the
+// four condition types that conditions lacks, in the order of ConditionTypes.
+// lastTransitionTime is now.
+func MissingConditions(conditions []metav1.Condition, generation int64) []metav1.Condition {
+	var missing []metav1.Condition
+	now := metav1.Now()
 	for _, c := range initialConditions {
-		if meta.FindStatusCondition(status.Conditions, c.Type) != nil {
+		if meta.FindStatusCondition(conditions, c.Type) != nil {
 			continue
 		}
 		c.Status = metav1.ConditionUnknown
 		c.ObservedGeneration = generation
-		meta.SetStatusCondition(&status.Conditions, c)
-		added = true
+		c.LastTransitionTime = now
+		missing = append(missing, c)
 	}
-	return added
+	return missing
+}
+
+// EnsureConditions adds each missing condition type as Unknown, stamped with
+// generation, and leaves present ones untouched. It reports whether it added any.
+// The /status webhook and the reconciler both rely on MissingConditions, so the
+// invariant "all four types are present" holds whichever of them runs.
+func EnsureConditions(status *WorkflowExecutionStatus, generation int64) bool {
+	missing := MissingConditions(status.Conditions, generation)
+	status.Conditions = append(status.Conditions, missing...)
+	return len(missing) > 0
 }
 
 // SetCondition sets one condition on the WorkflowExecution, stamped with its

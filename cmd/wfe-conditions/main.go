@@ -1,0 +1,41 @@
+// Command wfe-conditions runs the WorkflowExecution conditions webhook and
+// reconciler: flags, then config, then wiring.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/manager"
+)
+
+func main() {
+	var opts config.Options
+	opts.BindFlags(flag.CommandLine)
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine) // --zap-log-level and friends
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	cfg, err := ctrl.GetConfig() // --kubeconfig, $KUBECONFIG or in-cluster
+	if err != nil {
+		log.Error(err, "load kubeconfig")
+		os.Exit(1)
+	}
+	mgr, err := manager.New(cfg, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log.Info("starting manager", "webhookPort", opts.WebhookPort, "leaderElect", opts.LeaderElect)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "manager stopped")
+		os.Exit(1)
+	}
+}

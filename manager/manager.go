@@ -1,0 +1,100 @@
+// Package manager wires the webhook server, the reconciler, metrics and health
+// endpoints into one controller-runtime manager.
+package manager
+
+import (
+	"crypto/tls"
+	"fmt"
+	"time"
+
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/reconciler"
+	"kubernaut.ai/wfe-conditions/webhook"
+)
+
+// LeaderElectionID names the Lease the replicas compete for.
+const LeaderElectionID = "wfe-conditions.kubernaut.ai"
+
+// Scheme returns the types the manager reads and writes.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, wfev1.AddToScheme, tektonv1.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// secureTLS enforces TLS 1.2 or newer and turns HTTP/2 off (CVE-2023-44487:
+// HTTP/2 rapid reset).
+func secureTLS(c *tls.Config) {
+	c.MinVersion = tls.VersionTLS12
+	c.NextProtos = []string{"http/1.1"}
+}
+
+// New builds the manager from the options.
+func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, fmt.Errorf("build scheme: %w", err)
+	}
+	lease := o.LeaseDuration
+	renew := lease * 2 / 3
+	retry := lease / 7
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme: scheme,
+		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
+			Host:    o.WebhookHost,
+			Port:    o.WebhookPort,
+			CertDir: o.WebhookCertDir,
+			TLSOpts: []func(*tls.Config){secureTLS},
+		}),
+		Metrics: metricsserver.Options{
+			BindAddress: o.MetricsAddr,
+			TLSOpts:     []func(*tls.Config){secureTLS},
+		},
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionNamespace:       o.LeaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &lease,
+		RenewDeadline:                 &renew,
+		RetryPeriod:                   &retry,
+		GracefulShutdownTimeout:       durationPtr(10 * time.Second),
+		Controller:                    ctrlconfig.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create manager: %w", err)
+	}
+
+	webhook.Register(mgr.GetWebhookServer())
+	if err := (&reconciler.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("set up reconciler: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add health check: %w", err)
+	}
+	// Ready only once the webhook server answers TLS.
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return nil, fmt.Errorf("add readiness check: %w", err)
+	}
+	return mgr, nil
+}
+
+func durationPtr(d time.Duration) *time.Duration { return &d }

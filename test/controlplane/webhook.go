@@ -1,0 +1,57 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// SystemNamespaces are the namespaces the webhook never intercepts.
+var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
+
+// InstallWebhook registers the generated MutatingWebhookConfiguration
+// (config/webhook/manifests.yaml) with the apiserver, pointed at a webhook
+// server on this machine at hostPort that presents a certificate signed by caPEM.
+func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caPEM []byte) error {
+	root, err := RepoRoot()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "config", "webhook", "manifests.yaml"))
+	if err != nil {
+		return fmt.Errorf("read webhook manifest: %w", err)
+	}
+	cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
+	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
+		return fmt.Errorf("decode webhook manifest: %w", err)
+	}
+	cfg.Name = "wfe-conditions"
+	for i := range cfg.Webhooks {
+		w := &cfg.Webhooks[i]
+		url := "https://" + hostPort + *w.ClientConfig.Service.Path
+		w.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM}
+		w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: SystemNamespaces,
+		}}}
+	}
+	if err := cp.Client.Create(ctx, cfg); err != nil {
+		return fmt.Errorf("register webhook: %w", err)
+	}
+	return nil
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

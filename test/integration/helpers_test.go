@@ -1,0 +1,19 @@
+package integration
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"kubernaut.ai/wfe-conditions/certs"
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func writeSelfSigned(t *testing.T, dir string) {
+	t.Helper()
+	b, err := certs.SelfSigned("127.0.0.1", "localhost")
+	require.NoError(t, err)
+	require.NoError(t, b.WriteFiles(dir))
+}

@@ -1,0 +1,63 @@
+// Package integration tests the product against a real kube-apiserver, with the
+// real webhook over TLS and the real kubectl.
+package integration
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+func newWE(namespace, name string) *wfev1.WorkflowExecution {
+	return &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-" + name, Namespace: namespace},
+			WorkflowRef: wfev1.WorkflowRef{
+				WorkflowID: "restart-pods", Version: "v1", ContainerImage: "quay.io/example/restart-pods:v1",
+			},
+			TargetResource: namespace + "/deployment/web",
+		},
+	}
+}
+
+// eventually fetches the WorkflowExecution until check passes or timeout ends.
+func eventually(t *testing.T, cp *controlplane.ControlPlane, key client.ObjectKey, timeout time.Duration, check func(*wfev1.WorkflowExecution) bool) *wfev1.WorkflowExecution {
+	t.Helper()
+	we := &wfev1.WorkflowExecution{}
+	require.Eventually(t, func() bool {
+		return cp.Client.Get(t.Context(), key, we) == nil && check(we)
+	}, timeout, 10*time.Millisecond, "WorkflowExecution %s never reached the expected state; last status: %+v", key, we.Status)
+	return we
+}
+
+func hasAllConditions(we *wfev1.WorkflowExecution) bool {
+	for _, c := range wfev1.ConditionTypes {
+		if meta.FindStatusCondition(we.Status.Conditions, c) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func assertInitialConditions(t *testing.T, we *wfev1.WorkflowExecution) {
+	t.Helper()
+	assert.Equal(t, wfev1.PhasePending, we.Status.Phase)
+	assert.Equal(t, we.Generation, we.Status.ObservedGeneration)
+	require.Len(t, we.Status.Conditions, 4)
+	for _, c := range we.Status.Conditions {
+		assert.Equal(t, metav1.ConditionUnknown, c.Status, c.Type)
+		assert.Equal(t, we.Generation, c.ObservedGeneration, c.Type)
+		assert.NotEmpty(t, c.Reason, c.Type)
+		assert.NotEmpty(t, c.Message, c.Type)
+	}
+}

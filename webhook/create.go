@@ -1,0 +1,86 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// Labels the CREATE path adds so that WorkflowExecutions can be selected.
+const (
+	LabelWorkflowID    = "kubernaut.ai/workflow-id"
+	LabelCorrelationID = "kubernaut.ai/correlation-id"
+)
+
+// CreateHandler labels a new WorkflowExecution with its workflow id and its
+// correlation id (the RemediationRequest's name). It never overwrites a label
+// and never rejects a valid object.
+type CreateHandler struct{}
+
+// createFields is the part of a WorkflowExecution the CREATE path reads.
+type createFields struct {
+	Metadata struct {
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		RemediationRequestRef struct {
+			Name string `json:"name"`
+		} `json:"remediationRequestRef"`
+		WorkflowRef struct {
+			WorkflowID string `json:"workflowId"`
+		} `json:"workflowRef"`
+	} `json:"spec"`
+}
+
+// Handle implements admission.Handler.
+func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.Response {
+	if r := checkRequest(req, admissionv1.Create, ""); r != nil {
+		return *r
+	}
+	var we createFields
+	if err := json.Unmarshal(req.Object.Raw, &we); err != nil {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
+	}
+	want := []struct{ key, value string }{
+		{LabelWorkflowID, we.Spec.WorkflowRef.WorkflowID},
+		{LabelCorrelationID, we.Spec.RemediationRequestRef.Name},
+	}
+	added := map[string]string{}
+	var warnings []string
+	for _, l := range want {
+		if _, ok := we.Metadata.Labels[l.key]; ok || l.value == "" {
+			continue // never overwrite; nothing to add
+		}
+		if errs := validation.IsValidLabelValue(l.value); len(errs) > 0 {
+			warnings = append(warnings, fmt.Sprintf("label %s not added: %q is not a valid label value", l.key, l.value))
+			continue
+		}
+		added[l.key] = l.value
+	}
+	var patches []jsonpatch.JsonPatchOperation
+	if we.Metadata.Labels == nil && len(added) > 0 {
+		patches = append(patches, jsonpatch.NewOperation("add", "/metadata/labels", added))
+	} else {
+		for _, l := range want {
+			if v, ok := added[l.key]; ok {
+				patches = append(patches, jsonpatch.NewOperation("add", "/metadata/labels/"+escapePointer(l.key), v))
+			}
+		}
+	}
+	if len(patches) == 0 {
+		return admission.Allowed("labels already present").WithWarnings(warnings...)
+	}
+	return admission.Patched("added selection labels", patches...).WithWarnings(warnings...)
+}
+
+// escapePointer escapes a JSON object key for use in a JSON pointer (RFC 6901).
+func escapePointer(key string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}

@@ -1,0 +1,62 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// StatusHandler guarantees that every status write, whoever makes it, carries
+// all four condition types: it adds each missing one as Unknown and never
+// changes one that is present.
+type StatusHandler struct{}
+
+// statusFields is the part of a WorkflowExecution the /status path reads.
+type statusFields struct {
+	Metadata struct {
+		Generation int64 `json:"generation"`
+	} `json:"metadata"`
+	Status *struct {
+		Conditions []metav1.Condition `json:"conditions"`
+	} `json:"status"`
+}
+
+// Handle implements admission.Handler.
+func (StatusHandler) Handle(_ context.Context, req admission.Request) admission.Response {
+	if r := checkRequest(req, admissionv1.Update, "status"); r != nil {
+		return *r
+	}
+	var we statusFields
+	if err := json.Unmarshal(req.Object.Raw, &we); err != nil {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
+	}
+	var present []metav1.Condition
+	if we.Status != nil {
+		present = we.Status.Conditions
+	}
+	missing := wfev1.MissingConditions(present, we.Metadata.Generation)
+	if len(missing) == 0 {
+		return admission.Allowed("all conditions present")
+	}
+	// Add operations only: what the writer wrote stays exactly as written.
+	var patches []jsonpatch.JsonPatchOperation
+	switch {
+	case we.Status == nil:
+		patches = append(patches, jsonpatch.NewOperation("add", "/status", map[string]any{"conditions": missing}))
+	case we.Status.Conditions == nil:
+		patches = append(patches, jsonpatch.NewOperation("add", "/status/conditions", missing))
+	default:
+		for _, c := range missing {
+			patches = append(patches, jsonpatch.NewOperation("add", "/status/conditions/-", c))
+		}
+	}
+	return admission.Patched(fmt.Sprintf("added %d missing condition(s) as Unknown", len(missing)), patches...)
+}

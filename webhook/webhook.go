@@ -1,0 +1,54 @@
+// Package webhook holds the mutating admission handlers for WorkflowExecutions
+// and their registration with the webhook server.
+package webhook
+
+import (
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// Paths the webhook server serves; the markers below generate the
+// MutatingWebhookConfiguration that points at them.
+const (
+	CreatePath = "/mutate-workflowexecution"
+	StatusPath = "/mutate-workflowexecution-status"
+)
+
+// +kubebuilder:webhook:path=/mutate-workflowexecution,mutating=true,failurePolicy=ignore,sideEffects=None,groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=create,versions=v1alpha1,name=create.workflowexecution.kubernaut.ai,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
+// +kubebuilder:webhook:path=/mutate-workflowexecution-status,mutating=true,failurePolicy=ignore,sideEffects=None,groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/status,verbs=update,versions=v1alpha1,name=status.workflowexecution.kubernaut.ai,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
+
+// Register adds both handlers to the webhook server.
+func Register(server webhook.Server) {
+	server.Register(CreatePath, &admission.Webhook{Handler: CreateHandler{}})
+	server.Register(StatusPath, &admission.Webhook{Handler: StatusHandler{}})
+}
+
+// checkRequest returns an error response when the request is not the one the
+// handler is registered for, so that a misrouted request gets a clear answer.
+func checkRequest(req admission.Request, op admissionv1.Operation, subResource string) *admission.Response {
+	gk := req.Kind
+	if gk.Group != wfev1.GroupVersion.Group || gk.Kind != "WorkflowExecution" {
+		r := admission.Errored(http.StatusBadRequest,
+			fmt.Errorf("expected a %s WorkflowExecution, got %s %q", wfev1.GroupVersion.Group, gk.Group, gk.Kind))
+		return &r
+	}
+	if req.Operation != op || req.SubResource != subResource {
+		r := admission.Allowed(fmt.Sprintf("nothing to do for %s on subresource %q", req.Operation, req.SubResource))
+		return &r
+	}
+	if len(req.Object.Raw) == 0 {
+		r := admission.Errored(http.StatusBadRequest, fmt.Errorf("the admission request carries no object"))
+		return &r
+	}
+	return nil
+}
+
+// The handlers are pure functions of the request: no client, no state.
+var _ admission.Handler = CreateHandler{}
+var _ admission.Handler = StatusHandler{}
