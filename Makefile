@@ -22,7 +22,8 @@ help: ## Show the targets.
 
 .PHONY: dev
 dev: tools build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig).
-	go run ./hack/dev
+	go build -o $(BIN)/dev ./hack/dev
+	exec $(BIN)/dev --dir .dev
 
 .PHONY: manifests
 manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from markers.
@@ -55,7 +56,7 @@ verify-generated: ## Regenerate; fail when the generated files were stale.
 		git status --short -- $(GENERATED); exit 1; fi
 
 .PHONY: test
-test: tools verify-generated vet ## Run every test against a real kube-apiserver (builds what it needs).
+test: tools build verify-generated vet ## Run every test against a real kube-apiserver (builds what it needs).
 	go test $(GO_TEST_FLAGS) ./...
 
 ##@ Build

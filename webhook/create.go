@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	kjson "sigs.k8s.io/json"
 )
 
 // Labels the CREATE path adds so that WorkflowExecutions can be selected.
@@ -26,7 +26,7 @@ type CreateHandler struct{}
 
 // createFields is the part of a WorkflowExecution the CREATE path reads.
 type createFields struct {
-	Metadata struct {
+	Metadata *struct {
 		Labels map[string]string `json:"labels"`
 	} `json:"metadata"`
 	Spec struct {
@@ -45,17 +45,21 @@ func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.
 		return *r
 	}
 	var we createFields
-	if err := json.Unmarshal(req.Object.Raw, &we); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, &we); err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
 	}
 	want := []struct{ key, value string }{
 		{LabelWorkflowID, we.Spec.WorkflowRef.WorkflowID},
 		{LabelCorrelationID, we.Spec.RemediationRequestRef.Name},
 	}
+	var labels map[string]string
+	if we.Metadata != nil {
+		labels = we.Metadata.Labels
+	}
 	added := map[string]string{}
 	var warnings []string
 	for _, l := range want {
-		if _, ok := we.Metadata.Labels[l.key]; ok || l.value == "" {
+		if _, ok := labels[l.key]; ok || l.value == "" {
 			continue // never overwrite; nothing to add
 		}
 		if errs := validation.IsValidLabelValue(l.value); len(errs) > 0 {
@@ -65,9 +69,13 @@ func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.
 		added[l.key] = l.value
 	}
 	var patches []jsonpatch.JsonPatchOperation
-	if we.Metadata.Labels == nil && len(added) > 0 {
+	switch {
+	case len(added) == 0:
+	case we.Metadata == nil:
+		patches = append(patches, jsonpatch.NewOperation("add", "/metadata", map[string]any{"labels": added}))
+	case labels == nil:
 		patches = append(patches, jsonpatch.NewOperation("add", "/metadata/labels", added))
-	} else {
+	default:
 		for _, l := range want {
 			if v, ok := added[l.key]; ok {
 				patches = append(patches, jsonpatch.NewOperation("add", "/metadata/labels/"+escapePointer(l.key), v))

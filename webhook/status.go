@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -10,6 +9,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	kjson "sigs.k8s.io/json"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
@@ -35,7 +35,7 @@ func (StatusHandler) Handle(_ context.Context, req admission.Request) admission.
 		return *r
 	}
 	var we statusFields
-	if err := json.Unmarshal(req.Object.Raw, &we); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, &we); err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
 	}
 	var present []metav1.Condition

@@ -3,6 +3,7 @@
 package webhook
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 
@@ -42,8 +43,13 @@ func checkRequest(req admission.Request, op admissionv1.Operation, subResource s
 		r := admission.Allowed(fmt.Sprintf("nothing to do for %s on subresource %q", req.Operation, req.SubResource))
 		return &r
 	}
-	if len(req.Object.Raw) == 0 {
+	raw := bytes.TrimSpace(req.Object.Raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		r := admission.Errored(http.StatusBadRequest, fmt.Errorf("the admission request carries no object"))
+		return &r
+	}
+	if raw[0] != '{' {
+		r := admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: the object is not a JSON object"))
 		return &r
 	}
 	return nil

@@ -1,0 +1,113 @@
+package main_test
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// children returns the PIDs of pid's live children.
+func children(pid int) []int {
+	var out []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) && fields[0] != "Z" {
+			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[0] != "Z"
+}
+
+func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
+	_, err := controlplane.Binary("wfe-conditions")
+	require.NoError(t, err, "make dev builds the manager first; so does make test")
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	devBin := filepath.Join(t.TempDir(), "dev")
+	build := exec.Command("go", "build", "-o", devBin, ".")
+	build.Dir = filepath.Join(root, "hack", "dev")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	dir := t.TempDir()
+	dev := exec.Command(devBin, "--dir", dir)
+	dev.Dir = root
+	stdout, err := dev.StdoutPipe()
+	require.NoError(t, err)
+	dev.Stderr = os.Stderr
+	require.NoError(t, dev.Start())
+	t.Cleanup(func() { _ = dev.Process.Kill() })
+
+	started := time.Now()
+	ready := make(chan struct{})
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			if strings.HasPrefix(scanner.Text(), "dev: ready") {
+				close(ready)
+			}
+		}
+	}()
+	select {
+	case <-ready:
+		t.Logf("make dev ready after %s", time.Since(started))
+	case <-time.After(90 * time.Second):
+		t.Fatal("dev did not become ready")
+	}
+
+	kubectl, err := controlplane.Binary("kubectl")
+	require.NoError(t, err)
+	run := func(args ...string) string {
+		cmd := exec.Command(kubectl, args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		return string(out)
+	}
+	run("apply", "-f", "config/samples/workflowexecution_v1alpha1_workflowexecution.yaml")
+	run("wait", "wfe/restart-payment-api", "--for=condition=TektonPipelineCreated=Unknown", "--for=condition=AuditRecorded=Unknown", "--timeout=10s")
+	assert.Contains(t, run("get", "wfe"), "Pending")
+
+	kids := children(dev.Process.Pid)
+	require.GreaterOrEqual(t, len(kids), 3, "etcd, kube-apiserver and the manager run under dev")
+	require.NoError(t, dev.Process.Signal(syscall.SIGTERM))
+	exited := make(chan error, 1)
+	go func() { exited <- dev.Wait() }()
+	select {
+	case err := <-exited:
+		assert.NoError(t, err, "dev exits 0 on SIGTERM")
+	case <-time.After(60 * time.Second):
+		t.Fatal("dev did not stop within 60s of SIGTERM")
+	}
+	for _, pid := range kids {
+		assert.False(t, alive(pid), "process %d outlived dev", pid)
+	}
+}
