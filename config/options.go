@@ -28,6 +28,16 @@ type Options struct {
 	// LeaseDuration is how long a lost leader keeps the lease.
 	LeaseDuration time.Duration
 
+	// ExecutionNamespace, when set, holds every PipelineRun (linked by labels,
+	// cleaned up by a finalizer); otherwise each lives in its WE's namespace.
+	ExecutionNamespace string
+	// DefaultServiceAccount runs a PipelineRun's tasks when the WE names none.
+	DefaultServiceAccount string
+	// PipelineSource is "bundle" (Tekton's bundles resolver on
+	// workflowRef.containerImage) or "cluster" (the Pipeline named
+	// workflowRef.workflowId in the PipelineRun's namespace).
+	PipelineSource string
+
 	// SkipControllerNameValidation lets one process run several managers, as
 	// tests do; it has no flag.
 	SkipControllerNameValidation bool
@@ -43,6 +53,12 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Run the reconciler in one replica at a time (the webhook runs in all).")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's).")
+	fs.StringVar(&o.ExecutionNamespace, "execution-namespace", "",
+		"Namespace that holds every PipelineRun (default: each WorkflowExecution's own namespace).")
+	fs.StringVar(&o.DefaultServiceAccount, "default-service-account", "",
+		"ServiceAccount for PipelineRun tasks when spec.executionConfig.serviceAccountName is empty (default: Tekton's).")
+	fs.StringVar(&o.PipelineSource, "pipeline-source", "bundle",
+		"Where Pipelines come from: bundle (Tekton bundles resolver on workflowRef.containerImage) or cluster (the Pipeline named workflowRef.workflowId in the PipelineRun's namespace).")
 	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a leader's lease lasts without renewal.")
 }
 
@@ -53,6 +69,9 @@ func (o *Options) Validate() error {
 	}
 	if o.WebhookCertDir == "" {
 		return errors.New("--webhook-cert-dir must name a folder")
+	}
+	if o.PipelineSource != "bundle" && o.PipelineSource != "cluster" {
+		return fmt.Errorf("--pipeline-source %q: want bundle or cluster", o.PipelineSource)
 	}
 	if o.LeaseDuration < 2*time.Second {
 		return fmt.Errorf("--leader-election-lease-duration %s is too short", o.LeaseDuration)

@@ -12,6 +12,8 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -58,6 +60,11 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 	retry := lease / 7
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme,
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			// Only our PipelineRuns, trimmed to what the mapping reads.
+			&tektonv1.PipelineRun{}:    {Label: reconciler.PipelineRunSelector(), Transform: reconciler.TrimPipelineRun},
+			&wfev1.WorkflowExecution{}: {Transform: reconciler.TrimWorkflowExecution},
+		}},
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
 			Host:    o.WebhookHost,
 			Port:    o.WebhookPort,
@@ -84,7 +91,17 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 	}
 
 	webhook.Register(mgr.GetWebhookServer())
-	if err := (&reconciler.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	rec := &reconciler.Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("wfe-conditions"),
+		Options: reconciler.PipelineRunOptions{
+			ExecutionNamespace:    o.ExecutionNamespace,
+			DefaultServiceAccount: o.DefaultServiceAccount,
+			PipelineSource:        o.PipelineSource,
+		},
+	}
+	if err := rec.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up reconciler: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {

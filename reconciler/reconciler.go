@@ -7,46 +7,199 @@ import (
 	"fmt"
 	"time"
 
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
+// Finalizer lets the reconciler delete a PipelineRun that lives in the
+// execution namespace, where no ownerReference can reach it.
+const Finalizer = "workflowexecution.kubernaut.ai/pipelinerun-cleanup"
+
 // conflictRetryDelay spaces a recompute after an optimistic-lock conflict; the
 // newer version's watch event usually gets there first.
 const conflictRetryDelay = 100 * time.Millisecond
 
-// Reconciler keeps a WorkflowExecution's status true to what it observes. It is
+// Reconciler keeps a WorkflowExecution's status true to its PipelineRun. It is
 // the only writer of condition values.
 type Reconciler struct {
+	// Client reads from the manager's cache and writes to the apiserver.
 	Client client.Client
+	// APIReader reads from the apiserver directly, for the rare reads the cache
+	// must not answer (a PipelineRun the cache has not seen yet, TaskRuns).
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Options   PipelineRunOptions
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
 }
 
-// +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/finalizers,verbs=update
+// +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// SetupWithManager registers the reconciler: it watches WorkflowExecutions.
-func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&wfev1.WorkflowExecution{}).
-		Named("workflowexecution").
-		Complete(r)
-}
-
-// Reconcile computes the WorkflowExecution's status and writes it when, and
-// only when, it differs from the stored one.
+// Reconcile computes the WorkflowExecution's status from its PipelineRun and
+// writes it when, and only when, it differs from the stored one.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	we := &wfev1.WorkflowExecution{}
 	if err := r.Client.Get(ctx, req.NamespacedName, we); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if !we.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, we)
+	}
 	desired := we.DeepCopy()
-	InitializeStatus(desired)
-	return r.writeStatus(ctx, we, desired)
+	// First visit: the four conditions as Unknown, before anything else.
+	if len(wfev1.MissingConditions(we.Status.Conditions, we.Generation)) > 0 || we.Status.Phase == "" {
+		InitializeStatus(desired)
+		return r.writeStatus(ctx, we, desired)
+	}
+	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, Finalizer) && !isFinished(we) {
+		return ctrl.Result{}, r.addFinalizer(ctx, we)
+	}
+	retryErr := r.observe(ctx, desired)
+	desired.Status.ObservedGeneration = desired.Generation
+	r.recordTransitions(we, desired)
+	res, err := r.writeStatus(ctx, we, desired)
+	if err != nil {
+		return res, err
+	}
+	return res, retryErr
+}
+
+// observe applies what the PipelineRun says to desired, creating the
+// PipelineRun when there is none yet. It returns an error to retry with backoff.
+func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) error {
+	if isFinished(we) && we.Status.PipelineRunRef == nil {
+		return nil // creation failed for good
+	}
+	pr, err := r.pipelineRun(ctx, we)
+	if err != nil {
+		return err
+	}
+	switch {
+	case pr != nil && BelongsTo(pr, we):
+		r.applyPipelineRun(ctx, we, pr)
+	case pr != nil:
+		ApplyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
+			true, wfev1.FailureReasonConfigurationError, r.now())
+	case we.Status.PipelineRunRef != nil:
+		ApplyPipelineRunDeleted(we, r.now())
+	default:
+		return r.createPipelineRun(ctx, we)
+	}
+	return nil
+}
+
+// pipelineRun returns the WorkflowExecution's PipelineRun, or nil when there is
+// none. A cache miss is confirmed with the apiserver: the cache may not have
+// seen a PipelineRun created a moment ago.
+func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) (*tektonv1.PipelineRun, error) {
+	key := client.ObjectKey{Namespace: r.Options.PipelineRunNamespace(we), Name: PipelineRunName(we)}
+	pr := &tektonv1.PipelineRun{}
+	err := r.Client.Get(ctx, key, pr)
+	if apierrors.IsNotFound(err) && we.Status.PipelineRunRef != nil {
+		err = r.APIReader.Get(ctx, key, pr)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("get PipelineRun %s: %w", key, err)
+	}
+	return pr, nil
+}
+
+func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) {
+	var failed *FailedTask
+	if c := pr.Status.GetCondition("Succeeded"); c != nil && c.IsFalse() && !isFinished(we) {
+		var err error
+		if failed, err = r.failedTask(ctx, pr); err != nil {
+			// The failure is reported without the task's name rather than delayed.
+			log.FromContext(ctx).Info("could not look up the failed task", "pipelineRun", pr.Name, "error", err.Error())
+		}
+	}
+	ApplyPipelineRun(we, pr, failed)
+}
+
+func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) error {
+	pr := r.Options.BuildPipelineRun(we)
+	err := r.Client.Create(ctx, pr)
+	if apierrors.IsAlreadyExists(err) {
+		existing := &tektonv1.PipelineRun{}
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), existing); err != nil {
+			return fmt.Errorf("get existing PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+		}
+		if !BelongsTo(existing, we) {
+			ApplyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
+				true, wfev1.FailureReasonConfigurationError, r.now())
+			return nil
+		}
+		r.applyPipelineRun(ctx, we, existing) // adopt what an earlier attempt created
+		return nil
+	}
+	if err != nil {
+		final, class := classifyCreateError(err)
+		ApplyCreationError(we, err, final, class, r.now())
+		if final {
+			return nil
+		}
+		return fmt.Errorf("create PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	}
+	ApplyCreated(we, pr.Namespace, pr.Name)
+	return nil
+}
+
+// classifyCreateError says whether a create error is final, and its class.
+func classifyCreateError(err error) (bool, wfev1.FailureReason) {
+	switch {
+	case apierrors.IsForbidden(err) && isQuotaError(err):
+		return true, wfev1.FailureReasonResourceExhausted
+	case apierrors.IsForbidden(err):
+		return true, wfev1.FailureReasonForbidden
+	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err), apierrors.IsRequestEntityTooLargeError(err):
+		return true, wfev1.FailureReasonConfigurationError
+	default:
+		return false, wfev1.FailureReasonUnknown
+	}
+}
+
+// finalize deletes the PipelineRun of a WorkflowExecution being deleted, then
+// releases it.
+func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) error {
+	if !controllerutil.ContainsFinalizer(we, Finalizer) {
+		return nil
+	}
+	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.PipelineRunNamespace(we), Name: PipelineRunName(we)}}
+	if err := r.Client.Delete(ctx, pr, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	}
+	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(we, Finalizer)
+	if err := r.Client.Patch(ctx, we, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("remove finalizer of WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
+	}
+	return nil
+}
+
+func (r *Reconciler) addFinalizer(ctx context.Context, we *wfev1.WorkflowExecution) error {
+	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.AddFinalizer(we, Finalizer)
+	if err := r.Client.Patch(ctx, we, patch); err != nil {
+		return fmt.Errorf("add finalizer to WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
+	}
+	return nil
 }
 
 // writeStatus patches the status subresource from stored to desired, guarded by
@@ -65,4 +218,11 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 		return ctrl.Result{}, fmt.Errorf("write status of WorkflowExecution %s/%s: %w", stored.Namespace, stored.Name, err)
 	}
 	return ctrl.Result{}, nil
+}
+
+func (r *Reconciler) now() metav1.Time {
+	if r.Now != nil {
+		return metav1.NewTime(r.Now())
+	}
+	return metav1.Now()
 }

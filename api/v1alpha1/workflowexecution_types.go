@@ -232,6 +232,7 @@ type FailureDetails struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it labels the Tekton PipelineRun"
 // +kubebuilder:resource:shortName=wfe,categories=kubernaut
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Complete",type=string,JSONPath=`.status.conditions[?(@.type=="TektonPipelineComplete")].status`

@@ -93,7 +93,7 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 		return string(out)
 	}
 	run("apply", "-f", "config/samples/workflowexecution_v1alpha1_workflowexecution.yaml")
-	run("wait", "wfe/restart-payment-api", "--for=condition=TektonPipelineCreated=Unknown", "--for=condition=AuditRecorded=Unknown", "--timeout=10s")
+	run("wait", "wfe/restart-payment-api", "--for=condition=TektonPipelineCreated", "--for=condition=TektonPipelineRunning=Unknown", "--timeout=10s")
 	assert.Contains(t, run("get", "wfe"), "Pending")
 
 	kids := children(dev.Process.Pid)

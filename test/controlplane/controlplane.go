@@ -143,3 +143,11 @@ func (cp *ControlPlane) CreateNamespace(t testing.TB, name string) {
 	require.NoError(t, cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: objectMeta("", name)}))
 	require.NoError(t, cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: objectMeta(name, "default")}))
 }
+
+// WatchClient returns a client that can watch.
+func (cp *ControlPlane) WatchClient(t testing.TB) client.WithWatch {
+	t.Helper()
+	c, err := client.NewWithWatch(cp.Config, client.Options{Scheme: cp.Scheme})
+	require.NoError(t, err)
+	return c
+}

@@ -45,6 +45,7 @@ func ManagerOptions(dir string) (config.Options, error) {
 		MetricsAddr:    "127.0.0.1:" + strconv.Itoa(ports[1]),
 		ProbeAddr:      "127.0.0.1:" + strconv.Itoa(ports[2]),
 		LeaseDuration:  15 * time.Second,
+		PipelineSource: "bundle",
 
 		SkipControllerNameValidation: true,
 	}, nil
@@ -53,10 +54,13 @@ func ManagerOptions(dir string) (config.Options, error) {
 // StartManager registers the webhook with the control plane and runs the
 // manager (webhook server and reconciler) in this process until the test ends.
 // It returns once the manager reports ready.
-func (cp *ControlPlane) StartManager(t testing.TB) *Manager {
+func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*config.Options)) *Manager {
 	t.Helper()
 	opts, err := ManagerOptions(t.TempDir())
 	require.NoError(t, err)
+	for _, f := range tune {
+		f(&opts)
+	}
 	bundle, err := certs.SelfSigned("127.0.0.1", "localhost")
 	require.NoError(t, err)
 	require.NoError(t, bundle.WriteFiles(opts.WebhookCertDir))

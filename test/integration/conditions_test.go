@@ -14,14 +14,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/config"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 
 func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
 	cp := controlplane.Start(t)
-	cp.StartManager(t)
+	// PipelineRuns go to a namespace that does not exist, so creating them is
+	// retried and TektonPipelineCreated stays Unknown for kubectl wait to see.
+	cp.StartManager(t, func(o *config.Options) { o.ExecutionNamespace = "not-created-yet" })
 	cp.CreateNamespace(t, "payment")
+	first := firstStatus(t, cp, "payment")
 	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
 
@@ -30,7 +34,9 @@ func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
 	key := client.ObjectKey{Namespace: "payment", Name: "restart-payment-api"}
 	we := eventually(t, cp, key, 2*time.Second, hasAllConditions)
 	t.Logf("four conditions visible %s after kubectl apply returned", time.Since(applied))
-	assertInitialConditions(t, we)
+	assertInitialConditions(t, <-first)
+	assertConditionsComplete(t, we)
+	assert.Equal(t, metav1.ConditionUnknown, we.Condition(wfev1.ConditionTektonPipelineCreated).Status)
 	assert.Equal(t, "increase-memory-and-restart", we.Labels[webhook.LabelWorkflowID])
 	assert.Equal(t, "rr-payment-api-oomkilled", we.Labels[webhook.LabelCorrelationID])
 
@@ -116,7 +122,7 @@ func TestWithTheWebhookDownConditionsStillAppear(t *testing.T) {
 		we := newWE("default", name)
 		require.NoError(t, cp.Client.Create(ctx, we), "create with the webhook down")
 		got := eventually(t, cp, client.ObjectKeyFromObject(we), 5*time.Second, hasAllConditions)
-		assertInitialConditions(t, got)
+		assertConditionsComplete(t, got)
 		assert.Empty(t, got.Labels, "no labels without the webhook; nothing else lost")
 	}
 	cp.MustKubectl(t, "patch", "wfe", "down-1", "-n", "default", "--subresource=status", "--type=merge", "-p", `{"status":{"phase":"Pending"}}`)

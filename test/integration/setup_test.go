@@ -49,15 +49,45 @@ func hasAllConditions(we *wfev1.WorkflowExecution) bool {
 	return true
 }
 
+// assertInitialConditions checks a status as the first visit writes it: phase
+// Pending, all four conditions Unknown.
 func assertInitialConditions(t *testing.T, we *wfev1.WorkflowExecution) {
 	t.Helper()
 	assert.Equal(t, wfev1.PhasePending, we.Status.Phase)
+	assertConditionsComplete(t, we)
+	for _, c := range we.Status.Conditions {
+		assert.Equal(t, metav1.ConditionUnknown, c.Status, c.Type)
+	}
+}
+
+// assertConditionsComplete checks the invariant of every status: four
+// conditions, each stamped with the generation, with a reason and a message.
+func assertConditionsComplete(t *testing.T, we *wfev1.WorkflowExecution) {
+	t.Helper()
 	assert.Equal(t, we.Generation, we.Status.ObservedGeneration)
 	require.Len(t, we.Status.Conditions, 4)
 	for _, c := range we.Status.Conditions {
-		assert.Equal(t, metav1.ConditionUnknown, c.Status, c.Type)
 		assert.Equal(t, we.Generation, c.ObservedGeneration, c.Type)
 		assert.NotEmpty(t, c.Reason, c.Type)
 		assert.NotEmpty(t, c.Message, c.Type)
 	}
+}
+
+// firstStatus returns a channel that receives the first version of a
+// WorkflowExecution in namespace that carries a status, as a watcher sees it.
+func firstStatus(t *testing.T, cp *controlplane.ControlPlane, namespace string) <-chan *wfev1.WorkflowExecution {
+	t.Helper()
+	w, err := cp.WatchClient(t).Watch(t.Context(), &wfev1.WorkflowExecutionList{}, client.InNamespace(namespace))
+	require.NoError(t, err)
+	out := make(chan *wfev1.WorkflowExecution, 1)
+	go func() {
+		defer w.Stop()
+		for ev := range w.ResultChan() {
+			if we, ok := ev.Object.(*wfev1.WorkflowExecution); ok && len(we.Status.Conditions) > 0 {
+				out <- we
+				return
+			}
+		}
+	}()
+	return out
 }

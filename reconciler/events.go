@@ -1,0 +1,35 @@
+package reconciler
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// recordTransitions emits one Kubernetes Event on the WorkflowExecution for each
+// condition whose status changed (and for each new retryable creation error):
+// Normal for progress, Warning for failures.
+func (r *Reconciler) recordTransitions(before, after *wfev1.WorkflowExecution) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, t := range []string{wfev1.ConditionTektonPipelineCreated, wfev1.ConditionTektonPipelineRunning, wfev1.ConditionTektonPipelineComplete} {
+		old, now := before.Condition(t), after.Condition(t)
+		if now == nil {
+			continue
+		}
+		changed := old == nil || old.Status != now.Status
+		retrying := now.Reason == wfev1.ReasonPipelineCreationRetrying && (old == nil || old.Message != now.Message)
+		if (!changed && !retrying) || now.Status == metav1.ConditionUnknown && !retrying {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if now.Status == metav1.ConditionFalse || retrying {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(after, nil, eventType, now.Reason, strings.TrimPrefix(t, "Tekton"), "%s", now.Message)
+	}
+}

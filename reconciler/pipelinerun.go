@@ -1,0 +1,155 @@
+package reconciler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// Labels that link a PipelineRun back to its WorkflowExecution.
+const (
+	LabelWorkflowExecution    = "kubernaut.ai/workflow-execution"
+	LabelSourceNamespace      = "kubernaut.ai/source-namespace"
+	LabelWorkflowExecutionUID = "kubernaut.ai/workflow-execution-uid"
+	LabelWorkflowID           = "kubernaut.ai/workflow-id"
+)
+
+// Where the PipelineRun's Pipeline comes from.
+const (
+	// PipelineSourceBundle resolves workflowRef.containerImage with Tekton's
+	// bundles resolver (the default).
+	PipelineSourceBundle = "bundle"
+	// PipelineSourceCluster references the Pipeline named workflowRef.workflowId
+	// in the PipelineRun's namespace (air-gapped clusters, tests, make dev).
+	PipelineSourceCluster = "cluster"
+)
+
+// PipelineRunOptions shape the PipelineRuns the reconciler creates.
+type PipelineRunOptions struct {
+	// ExecutionNamespace, when set, holds every PipelineRun; otherwise each
+	// lives in its WorkflowExecution's namespace, owned by it.
+	ExecutionNamespace string
+	// DefaultServiceAccount runs the tasks when the WorkflowExecution names none.
+	DefaultServiceAccount string
+	// PipelineSource is PipelineSourceBundle or PipelineSourceCluster.
+	PipelineSource string
+}
+
+// PipelineRunName is deterministic for a WorkflowExecution, so that a restart
+// or a second replica never creates a second one. The hash of namespace, name
+// and UID keeps names of the same WorkflowExecution name in different
+// namespaces, or of a recreated one, apart; the result fits in a label value.
+func PipelineRunName(we *wfev1.WorkflowExecution) string {
+	sum := sha256.Sum256([]byte(we.Namespace + "/" + we.Name + "/" + string(we.UID)))
+	base := we.Name
+	if len(base) > 54 {
+		base = base[:54]
+	}
+	return base + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// PipelineRunNamespace is where the WorkflowExecution's PipelineRun lives.
+func (o PipelineRunOptions) PipelineRunNamespace(we *wfev1.WorkflowExecution) string {
+	if o.ExecutionNamespace != "" {
+		return o.ExecutionNamespace
+	}
+	return we.Namespace
+}
+
+// linkLabels are the labels that point a PipelineRun at its WorkflowExecution.
+func linkLabels(we *wfev1.WorkflowExecution) map[string]string {
+	l := map[string]string{
+		LabelWorkflowExecution:    we.Name,
+		LabelSourceNamespace:      we.Namespace,
+		LabelWorkflowExecutionUID: string(we.UID),
+	}
+	if len(validation.IsValidLabelValue(we.Spec.WorkflowRef.WorkflowID)) == 0 {
+		l[LabelWorkflowID] = we.Spec.WorkflowRef.WorkflowID
+	}
+	return l
+}
+
+// BelongsTo says whether the PipelineRun's labels point at this WorkflowExecution.
+func BelongsTo(pr *tektonv1.PipelineRun, we *wfev1.WorkflowExecution) bool {
+	l := pr.GetLabels()
+	return l[LabelWorkflowExecution] == we.Name && l[LabelSourceNamespace] == we.Namespace &&
+		l[LabelWorkflowExecutionUID] == string(we.UID)
+}
+
+// BuildPipelineRun returns the PipelineRun that executes the WorkflowExecution.
+func (o PipelineRunOptions) BuildPipelineRun(we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
+	pr := &tektonv1.PipelineRun{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      PipelineRunName(we),
+			Namespace: o.PipelineRunNamespace(we),
+			Labels:    linkLabels(we),
+		},
+		Spec: tektonv1.PipelineRunSpec{
+			PipelineRef: o.pipelineRef(we),
+			Params:      params(we),
+		},
+	}
+	if pr.Namespace == we.Namespace {
+		controller := true
+		pr.OwnerReferences = []metav1.OwnerReference{{
+			APIVersion: wfev1.GroupVersion.String(), Kind: "WorkflowExecution",
+			Name: we.Name, UID: we.UID, Controller: &controller, BlockOwnerDeletion: &controller,
+		}}
+	}
+	sa := o.DefaultServiceAccount
+	if ec := we.Spec.ExecutionConfig; ec != nil {
+		if ec.ServiceAccountName != "" {
+			sa = ec.ServiceAccountName
+		}
+		if ec.Timeout != nil {
+			pr.Spec.Timeouts = &tektonv1.TimeoutFields{Pipeline: ec.Timeout.DeepCopy()}
+		}
+	}
+	pr.Spec.TaskRunTemplate.ServiceAccountName = sa
+	return pr
+}
+
+func (o PipelineRunOptions) pipelineRef(we *wfev1.WorkflowExecution) *tektonv1.PipelineRef {
+	ref := we.Spec.WorkflowRef
+	if o.PipelineSource == PipelineSourceCluster {
+		return &tektonv1.PipelineRef{Name: ref.WorkflowID}
+	}
+	bundle := ref.ContainerImage
+	if ref.ContainerDigest != "" {
+		bundle += "@" + ref.ContainerDigest
+	}
+	str := func(s string) tektonv1.ParamValue { return *tektonv1.NewStructuredValues(s) }
+	return &tektonv1.PipelineRef{ResolverRef: tektonv1.ResolverRef{
+		Resolver: "bundles",
+		Params: tektonv1.Params{
+			{Name: "bundle", Value: str(bundle)},
+			{Name: "name", Value: str(ref.WorkflowID)},
+			{Name: "kind", Value: str("pipeline")},
+		},
+	}}
+}
+
+// params passes spec.parameters, in name order, and TARGET_RESOURCE.
+func params(we *wfev1.WorkflowExecution) tektonv1.Params {
+	values := map[string]string{}
+	for k, v := range we.Spec.Parameters {
+		values[k] = v
+	}
+	values["TARGET_RESOURCE"] = we.Spec.TargetResource
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := make(tektonv1.Params, 0, len(names))
+	for _, k := range names {
+		out = append(out, tektonv1.Param{Name: k, Value: *tektonv1.NewStructuredValues(values[k])})
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// failedTask finds the failed TaskRun among the PipelineRun's children. It reads
+// the apiserver directly: TaskRuns are read once per failed run, not cached.
+func (r *Reconciler) failedTask(ctx context.Context, pr *tektonv1.PipelineRun) (*FailedTask, error) {
+	for i, ref := range pr.Status.ChildReferences {
+		if ref.Kind != "TaskRun" {
+			continue
+		}
+		tr := &tektonv1.TaskRun{}
+		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: pr.Namespace, Name: ref.Name}, tr); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return nil, fmt.Errorf("get TaskRun %s/%s: %w", pr.Namespace, ref.Name, err)
+		}
+		c := tr.Status.GetCondition(apis.ConditionSucceeded)
+		if c == nil || !c.IsFalse() {
+			continue
+		}
+		ft := &FailedTask{Index: i, Name: ref.PipelineTaskName, Reason: c.Reason, Message: strings.TrimSpace(c.Message)}
+		for _, step := range tr.Status.Steps {
+			if t := step.Terminated; t != nil && t.ExitCode != 0 {
+				code := t.ExitCode
+				ft.Step, ft.ExitCode = step.Name, &code
+				break
+			}
+		}
+		return ft, nil
+	}
+	return nil, errNoFailedTask
+}
+
+var errNoFailedTask = errors.New("no failed TaskRun found")
