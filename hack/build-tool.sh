@@ -32,6 +32,16 @@ etcd)
 	pkg=go.etcd.io/etcd/server/v3
 	ldflags="-s -w"
 	;;
+tekton-controller)
+	module=tekton
+	pkg=github.com/tektoncd/pipeline/cmd/controller
+	ldflags="-s -w"
+	;;
+kwok)
+	module=kwok
+	pkg=sigs.k8s.io/kwok/cmd/kwok
+	ldflags="-s -w"
+	;;
 controller-gen)
 	module=controller-gen
 	pkg=sigs.k8s.io/controller-tools/cmd/controller-gen

@@ -157,7 +157,9 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 		}
 		return fmt.Errorf("create PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
 	}
-	ApplyCreated(we, pr.Namespace, pr.Name)
+	// The new PipelineRun has no status yet; apply it now so the next visit,
+	// which sees the same, has nothing to write.
+	ApplyPipelineRun(we, pr, nil)
 	return nil
 }
 

@@ -98,6 +98,14 @@ func TestTheAPIServerRejectsBadSpecs(t *testing.T) {
 	}
 }
 
+func TestANameLongerThanALabelValueIsRejected(t *testing.T) {
+	we := validWE(strings.Repeat("a", 64))
+	err := cp.Client.Create(t.Context(), we)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "metadata.name must be at most 63 characters")
+	require.NoError(t, cp.Client.Create(t.Context(), validWE(strings.Repeat("a", 63))))
+}
+
 func TestTheSpecIsImmutable(t *testing.T) {
 	ctx := t.Context()
 	we := validWE("immutable")

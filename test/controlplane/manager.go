@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ type Manager struct {
 	CertDir string
 	// CA signed the webhook server's certificate.
 	CA []byte
+	// Stop stops the manager before the test ends.
+	Stop func()
 }
 
 // ManagerOptions returns options for a manager of this machine: the webhook, metrics and
@@ -67,13 +70,13 @@ func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*config.Options)
 	hostPort := net.JoinHostPort(opts.WebhookHost, strconv.Itoa(opts.WebhookPort))
 	require.NoError(t, cp.InstallWebhook(t.Context(), hostPort, bundle.CAPEM))
 	m := &Manager{Options: opts, CertDir: opts.WebhookCertDir, CA: bundle.CAPEM}
-	cp.RunManager(t, opts)
+	m.Stop = cp.RunManager(t, opts)
 	return m
 }
 
-// RunManager runs a manager with the given options until the test ends and
-// waits until it is ready.
-func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) {
+// RunManager runs a manager with the given options until the test ends, or
+// until the returned function stops it, and waits until it is ready.
+func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) (stop func()) {
 	t.Helper()
 	setLogger()
 	mgr, err := manager.New(cp.Config, opts)
@@ -81,11 +84,16 @@ func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done, "manager stopped with an error")
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done, "manager stopped with an error")
+		})
+	}
+	t.Cleanup(stop)
 	require.NoError(t, WaitReady(ctx, "http://"+opts.ProbeAddr+"/readyz", 30*time.Second))
+	return stop
 }
 
 // WaitReady polls a readiness URL until it answers 200.

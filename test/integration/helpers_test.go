@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"kubernaut.ai/wfe-conditions/certs"
 )
@@ -16,4 +17,8 @@ func writeSelfSigned(t *testing.T, dir string) {
 	b, err := certs.SelfSigned("127.0.0.1", "localhost")
 	require.NoError(t, err)
 	require.NoError(t, b.WriteFiles(dir))
+}
+
+func runtimeTypeMeta(kind string) runtime.TypeMeta {
+	return runtime.TypeMeta{APIVersion: "tekton.dev/v1", Kind: kind}
 }
