@@ -23,7 +23,7 @@ help: ## Show the targets.
 .PHONY: dev
 dev: tools build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig).
 	go build -o $(BIN)/dev ./hack/dev
-	exec $(BIN)/dev --dir .dev
+	exec $(BIN)/dev --dir .dev $(if $(DATASTORAGE_URL),--datastorage-url=$(DATASTORAGE_URL))
 
 .PHONY: manifests
 manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from markers.

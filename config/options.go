@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,9 +39,28 @@ type Options struct {
 	// workflowRef.workflowId in the PipelineRun's namespace).
 	PipelineSource string
 
+	// Workers is how many WorkflowExecutions are reconciled at once.
+	Workers int
+
+	// DataStorage is where lifecycle audit events go; an empty URL turns
+	// auditing off.
+	DataStorage DataStorageOptions
+
 	// SkipControllerNameValidation lets one process run several managers, as
 	// tests do; it has no flag.
 	SkipControllerNameValidation bool
+}
+
+// DataStorageOptions configure the audit client and its delivery.
+type DataStorageOptions struct {
+	URL           string
+	TokenFile     string
+	CAFile        string
+	Timeout       time.Duration
+	BatchSize     int
+	FlushInterval time.Duration
+	QueueSize     int
+	MaxBackoff    time.Duration
 }
 
 // BindFlags registers the options' flags on fs with their defaults.
@@ -59,6 +79,16 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"ServiceAccount for PipelineRun tasks when spec.executionConfig.serviceAccountName is empty (default: Tekton's).")
 	fs.StringVar(&o.PipelineSource, "pipeline-source", "bundle",
 		"Where Pipelines come from: bundle (Tekton bundles resolver on workflowRef.containerImage) or cluster (the Pipeline named workflowRef.workflowId in the PipelineRun's namespace).")
+	fs.IntVar(&o.Workers, "reconcile-workers", 4, "How many WorkflowExecutions are reconciled concurrently.")
+	ds := &o.DataStorage
+	fs.StringVar(&ds.URL, "datastorage-url", "", "Base URL of DataStorage, e.g. https://data-storage.kubernaut-system:8443; empty turns auditing off.")
+	fs.StringVar(&ds.TokenFile, "datastorage-token-file", "", "File holding the bearer token for DataStorage; re-read when it changes.")
+	fs.StringVar(&ds.CAFile, "datastorage-ca-file", "", "PEM CA bundle that verifies DataStorage's certificate (default: system roots).")
+	fs.DurationVar(&ds.Timeout, "datastorage-timeout", 5*time.Second, "Timeout of one DataStorage request.")
+	fs.IntVar(&ds.BatchSize, "audit-batch-size", 100, "Most audit events per DataStorage request.")
+	fs.DurationVar(&ds.FlushInterval, "audit-flush-interval", 200*time.Millisecond, "Longest an audit event waits for its batch to fill.")
+	fs.IntVar(&ds.QueueSize, "audit-queue-size", 10000, "WorkflowExecutions whose audit events may wait in memory; beyond it they wait unacknowledged in their status.")
+	fs.DurationVar(&ds.MaxBackoff, "audit-max-backoff", 30*time.Second, "Longest wait between two delivery attempts.")
 	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a leader's lease lasts without renewal.")
 }
 
@@ -70,8 +100,19 @@ func (o *Options) Validate() error {
 	if o.WebhookCertDir == "" {
 		return errors.New("--webhook-cert-dir must name a folder")
 	}
+	if o.Workers < 1 {
+		return fmt.Errorf("--reconcile-workers %d: want at least 1", o.Workers)
+	}
 	if o.PipelineSource != "bundle" && o.PipelineSource != "cluster" {
 		return fmt.Errorf("--pipeline-source %q: want bundle or cluster", o.PipelineSource)
+	}
+	if ds := o.DataStorage; ds.URL != "" {
+		if !strings.HasPrefix(ds.URL, "http://") && !strings.HasPrefix(ds.URL, "https://") {
+			return fmt.Errorf("--datastorage-url %q: want an http:// or https:// URL", ds.URL)
+		}
+		if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 {
+			return errors.New("--audit-batch-size, --audit-queue-size, --audit-flush-interval, --datastorage-timeout and --audit-max-backoff must be positive")
+		}
 	}
 	if o.LeaseDuration < 2*time.Second {
 		return fmt.Errorf("--leader-election-lease-duration %s is too short", o.LeaseDuration)

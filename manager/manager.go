@@ -15,11 +15,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
 	"kubernaut.ai/wfe-conditions/config"
 	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/webhook"
@@ -84,7 +86,10 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 		RenewDeadline:                 &renew,
 		RetryPeriod:                   &retry,
 		GracefulShutdownTimeout:       durationPtr(10 * time.Second),
-		Controller:                    ctrlconfig.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
+		Controller: ctrlconfig.Controller{
+			SkipNameValidation:      &o.SkipControllerNameValidation,
+			MaxConcurrentReconciles: o.Workers,
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
@@ -101,6 +106,9 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 			PipelineSource:        o.PipelineSource,
 		},
 	}
+	if err := setUpAudit(mgr, rec, o.DataStorage); err != nil {
+		return nil, err
+	}
 	if err := rec.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up reconciler: %w", err)
 	}
@@ -115,3 +123,28 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 }
 
 func durationPtr(d time.Duration) *time.Duration { return &d }
+
+// setUpAudit adds the DataStorage delivery to the manager, or says plainly that
+// auditing is off.
+func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o config.DataStorageOptions) error {
+	log := ctrl.Log.WithName("audit")
+	if o.URL == "" {
+		log.Info("auditing is disabled: no --datastorage-url; AuditRecorded stays Unknown with reason AuditDisabled")
+		return nil
+	}
+	c, err := audit.NewClient(audit.ClientOptions{URL: o.URL, TokenFile: o.TokenFile, CAFile: o.CAFile, Timeout: o.Timeout})
+	if err != nil {
+		return err
+	}
+	results := make(chan event.GenericEvent, 4096)
+	d := audit.NewDelivery(c, audit.Options{
+		BatchSize: o.BatchSize, FlushInterval: o.FlushInterval, QueueSize: o.QueueSize,
+		MinBackoff: 200 * time.Millisecond, MaxBackoff: o.MaxBackoff,
+	}, reconciler.NotifyChannel(results), log)
+	if err := mgr.Add(d); err != nil {
+		return fmt.Errorf("add audit delivery: %w", err)
+	}
+	rec.Audit, rec.AuditResults = d, results
+	log.Info("auditing to DataStorage", "url", o.URL, "batchSize", o.BatchSize, "flushInterval", o.FlushInterval.String())
+	return nil
+}

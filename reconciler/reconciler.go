@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -38,6 +39,10 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Options   PipelineRunOptions
+	// Audit delivers lifecycle audit events; nil means auditing is off.
+	Audit Auditor
+	// AuditResults carries delivery results back into the reconciler's queue.
+	AuditResults <-chan event.GenericEvent
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -54,6 +59,9 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	we := &wfev1.WorkflowExecution{}
 	if err := r.Client.Get(ctx, req.NamespacedName, we); err != nil {
+		if apierrors.IsNotFound(err) && r.Audit != nil {
+			r.Audit.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !we.DeletionTimestamp.IsZero() {
@@ -63,17 +71,27 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// First visit: the four conditions as Unknown, before anything else.
 	if len(wfev1.MissingConditions(we.Status.Conditions, we.Generation)) > 0 || we.Status.Phase == "" {
 		InitializeStatus(desired)
+		if r.Audit == nil {
+			desired.SetAuditRecorded(metav1.ConditionUnknown, wfev1.ReasonAuditDisabled, msgAuditDisabled)
+		}
 		return r.writeStatus(ctx, we, desired)
 	}
 	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, Finalizer) && !isFinished(we) {
 		return ctrl.Result{}, r.addFinalizer(ctx, we)
 	}
 	retryErr := r.observe(ctx, desired)
+	auditRetry := r.observeAudit(desired)
 	desired.Status.ObservedGeneration = desired.Generation
 	r.recordTransitions(we, desired)
 	res, err := r.writeStatus(ctx, we, desired)
 	if err != nil {
 		return res, err
+	}
+	if r.Audit != nil && res.RequeueAfter == 0 {
+		r.Audit.Recorded(req.NamespacedName, desired.Status.AuditedEvents)
+	}
+	if res.RequeueAfter == 0 && auditRetry > 0 {
+		res.RequeueAfter = auditRetry
 	}
 	return res, retryErr
 }

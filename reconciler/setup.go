@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
@@ -19,11 +20,14 @@ import (
 // SetupWithManager registers the reconciler: it watches WorkflowExecutions and
 // the PipelineRuns labelled as theirs, in every namespace. Nothing polls.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&wfev1.WorkflowExecution{}).
 		Watches(&tektonv1.PipelineRun{}, handler.EnqueueRequestsFromMapFunc(workflowExecutionOf)).
-		Named("workflowexecution").
-		Complete(r)
+		Named("workflowexecution")
+	if r.AuditResults != nil {
+		b = b.WatchesRawSource(source.Channel(r.AuditResults, &handler.EnqueueRequestForObject{}))
+	}
+	return b.Complete(r)
 }
 
 // workflowExecutionOf maps a PipelineRun to the WorkflowExecution its labels name.

@@ -128,6 +128,14 @@ type WorkflowExecutionStatus struct {
 	// +optional
 	FailureDetails *FailureDetails `json:"failureDetails,omitempty"`
 
+	// AuditedEvents lists the lifecycle audit events DataStorage acknowledged,
+	// in the order they were sent, e.g. workflowexecution.workflow.started. The
+	// reconciler sends exactly the lifecycle events missing here.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	AuditedEvents []string `json:"auditedEvents,omitempty"`
+
 	// Conditions: TektonPipelineCreated, TektonPipelineRunning,
 	// TektonPipelineComplete and AuditRecorded.
 	// +optional

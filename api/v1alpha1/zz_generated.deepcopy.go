@@ -204,6 +204,11 @@ func (in *WorkflowExecutionStatus) DeepCopyInto(out *WorkflowExecutionStatus) {
 		*out = new(FailureDetails)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.AuditedEvents != nil {
+		in, out := &in.AuditedEvents, &out.AuditedEvents
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))

@@ -49,6 +49,11 @@ func ManagerOptions(dir string) (config.Options, error) {
 		ProbeAddr:      "127.0.0.1:" + strconv.Itoa(ports[2]),
 		LeaseDuration:  15 * time.Second,
 		PipelineSource: "bundle",
+		Workers:        4,
+		DataStorage: config.DataStorageOptions{
+			Timeout: 2 * time.Second, BatchSize: 100, FlushInterval: 50 * time.Millisecond,
+			QueueSize: 1000, MaxBackoff: time.Second,
+		},
 
 		SkipControllerNameValidation: true,
 	}, nil

@@ -1,0 +1,214 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/datastorage"
+)
+
+func startServer(t *testing.T) *datastorage.Server {
+	t.Helper()
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	s, err := datastorage.Start(datastorage.ContractPath(root))
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// finishedWE is a WorkflowExecution whose PipelineRun started and ended.
+func finishedWE(name string, failed bool) *wfev1.WorkflowExecution {
+	start := metav1.NewTime(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	end := metav1.NewTime(start.Add(95 * time.Second))
+	we := &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "payment", Name: name, Generation: 1,
+			Labels: map[string]string{audit.LabelCorrelationID: "rr-payment-api-oomkilled"}},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{Name: "rr-payment-api-oomkilled"},
+			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "increase-memory", Version: "v1.2.0", ContainerImage: "quay.io/kubernaut/increase-memory:v1.2.0"},
+			TargetResource:        "payment/deployment/payment-api",
+			Parameters:            map[string]string{"MEMORY_LIMIT": "1Gi"},
+		},
+		Status: wfev1.WorkflowExecutionStatus{
+			StartTime: &start, CompletionTime: &end, Duration: &metav1.Duration{Duration: 95 * time.Second},
+			PipelineRunRef: &wfev1.PipelineRunReference{Name: name + "-1a2b3c4d"},
+		},
+	}
+	we.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted, "started")
+	if failed {
+		we.Status.Phase = wfev1.PhaseFailed
+		we.SetTektonPipelineComplete(metav1.ConditionFalse, wfev1.ReasonPipelineFailed, "failed")
+		we.Status.FailureDetails = &wfev1.FailureDetails{Reason: wfev1.FailureReasonTaskFailed, Message: "step apply exited 1",
+			FailedTaskName: "apply", NaturalLanguageSummary: "Task apply failed", FailedAt: end}
+	} else {
+		we.Status.Phase = wfev1.PhaseCompleted
+		we.SetTektonPipelineComplete(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, "ok")
+	}
+	return we
+}
+
+func TestEveryEventTheClientSendsIsValidAgainstTheContract(t *testing.T) {
+	s := startServer(t)
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, Timeout: 2 * time.Second})
+	require.NoError(t, err)
+	ok, failed := finishedWE("restart", false), finishedWE("restart-failed", true)
+	events := []audit.Event{
+		audit.BuildEvent(ok, audit.EventStarted),
+		audit.BuildEvent(ok, audit.EventCompleted),
+		audit.BuildEvent(failed, audit.EventFailed),
+	}
+	require.NoError(t, c.Send(t.Context(), events))
+	assert.Empty(t, s.Invalid())
+	require.Len(t, s.Events(), 3)
+	assert.Equal(t, "rr-payment-api-oomkilled", s.Events()[0].CorrelationID)
+
+	t.Run("the validator does catch a broken event", func(t *testing.T) {
+		bad := audit.BuildEvent(ok, audit.EventStarted)
+		bad.CorrelationID = ""
+		bad.EventData.Phase = "Skipped"
+		err := c.Send(t.Context(), []audit.Event{bad})
+		require.Error(t, err)
+		assert.Len(t, s.Invalid(), 1)
+		assert.Contains(t, err.Error(), "400")
+	})
+}
+
+func TestDueEventsFollowTheConditions(t *testing.T) {
+	we := finishedWE("x", false)
+	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, audit.DueEvents(we))
+	we.Status.AuditedEvents = []string{audit.EventStarted}
+	assert.Equal(t, []string{audit.EventCompleted}, audit.Pending(we))
+	assert.Equal(t, []string{audit.EventStarted, audit.EventFailed}, audit.DueEvents(finishedWE("y", true)))
+	assert.Empty(t, audit.DueEvents(&wfev1.WorkflowExecution{}))
+}
+
+func TestParseResponse(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		ctype     string
+		body      string
+		wantErr   bool
+		retryable bool
+		message   string
+	}{
+		{"201 is acknowledged", 201, "application/json", `{"event_ids":[]}`, false, false, ""},
+		{"202 queued counts as acknowledged", 202, "application/json", ``, false, false, ""},
+		{"400 with a problem is final and carries the detail", 400, "application/problem+json",
+			`{"type":"https://kubernaut.ai/problems/validation-error","title":"Validation Error","status":400,"detail":"event_type is invalid","field_errors":{"b":"bad","a":"worse"}}`,
+			true, false, "DataStorage answered 400 Bad Request: Validation Error: event_type is invalid; a: worse; b: bad"},
+		{"401 is final", 401, "", ``, true, false, "DataStorage answered 401 Unauthorized"},
+		{"403 is final", 403, "application/problem+json", `{"title":"Forbidden","status":403}`, true, false, "403 Forbidden: Forbidden"},
+		{"408 is retried", 408, "", ``, true, true, "408"},
+		{"429 is retried", 429, "", ``, true, true, "429"},
+		{"500 is retried", 500, "text/plain", `oops`, true, true, "500 Internal Server Error"},
+		{"503 is retried", 503, "application/problem+json", `{"title":"Service Unavailable","status":503}`, true, true, "503"},
+		{"a problem body that is not JSON is ignored", 400, "application/problem+json", `<html>`, true, false, "DataStorage answered 400 Bad Request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := audit.ParseResponse(tt.status, tt.ctype, []byte(tt.body))
+			if !tt.wantErr {
+				assert.NoError(t, err)
+				return
+			}
+			var de *audit.DeliveryError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, tt.retryable, de.Retryable)
+			assert.Contains(t, de.Message, tt.message)
+		})
+	}
+}
+
+func TestTheTokenFileIsReReadWhenItChangesAndNeverLogged(t *testing.T) {
+	s := startServer(t)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("first-secret-token\n"), 0o600))
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, TokenFile: tokenFile, Timeout: time.Second})
+	require.NoError(t, err)
+	ev := audit.BuildEvent(finishedWE("t", false), audit.EventStarted)
+	require.NoError(t, c.Send(t.Context(), []audit.Event{ev}))
+
+	require.NoError(t, os.WriteFile(tokenFile, []byte("second-secret-token-rotated\n"), 0o600))
+	require.NoError(t, c.Send(t.Context(), []audit.Event{ev}))
+	assert.Equal(t, []string{"first-secret-token", "second-secret-token-rotated"}, s.Tokens())
+
+	// Failing deliveries log; the token is in none of those lines.
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	log := funcr.New(func(prefix, args string) { mu.Lock(); logs.WriteString(prefix + args + "\n"); mu.Unlock() }, funcr.Options{Verbosity: 10})
+	s.SetFault(datastorage.Fault{Status: 503, Problem: `{"title":"Service Unavailable","status":503}`})
+	d := audit.NewDelivery(c, audit.Options{BatchSize: 10, FlushInterval: 10 * time.Millisecond, QueueSize: 10,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, log)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	require.True(t, d.Offer(finishedWE("t", false), []string{audit.EventStarted}))
+	require.NoError(t, d.Start(ctx))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Contains(t, logs.String(), "503")
+	assert.NotContains(t, logs.String(), "secret-token")
+}
+
+// recorder collects delivery notifications.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[types.NamespacedName]int
+}
+
+func (r *recorder) notify(k types.NamespacedName) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[types.NamespacedName]int{}
+	}
+	r.seen[k]++
+}
+
+func TestOneBadPayloadDoesNotTakeItsBatchDown(t *testing.T) {
+	s := startServer(t)
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, Timeout: time.Second})
+	require.NoError(t, err)
+	rec := &recorder{}
+	d := audit.NewDelivery(c, audit.Options{BatchSize: 100, FlushInterval: 20 * time.Millisecond, QueueSize: 100,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, rec.notify, funcr.New(func(string, string) {}, funcr.Options{}))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- d.Start(ctx) }()
+
+	for i := range 5 {
+		we := finishedWE(fmt.Sprintf("we-%d", i), false)
+		if i == 2 {
+			// No correlation id: the contract wants 1 to 255 characters.
+			we.Labels = nil
+			we.Name = ""
+		}
+		require.True(t, d.Offer(we, audit.Pending(we)))
+	}
+	require.Eventually(t, func() bool { return len(s.Events()) == 8 }, 2*time.Second, 10*time.Millisecond, "the 4 good WEs' 8 events arrive")
+	cancel()
+	<-done
+	bad := d.State(types.NamespacedName{Namespace: "payment", Name: ""})
+	require.NotNil(t, bad.Err)
+	assert.True(t, bad.Final)
+	good := d.State(types.NamespacedName{Namespace: "payment", Name: "we-0"})
+	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, good.Acknowledged)
+	assert.Nil(t, good.Err)
+}

@@ -1,0 +1,292 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/types"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// Sender posts one batch of events; *Client is the real one.
+type Sender interface {
+	Send(ctx context.Context, events []Event) error
+}
+
+// Options tune batching, the queue and retries.
+type Options struct {
+	// BatchSize is the most events one request carries.
+	BatchSize int
+	// FlushInterval is the longest an event waits for a batch to fill.
+	FlushInterval time.Duration
+	// QueueSize bounds how many WorkflowExecutions' events wait to be sent.
+	QueueSize int
+	// MinBackoff and MaxBackoff bound the wait between retries.
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// item is one WorkflowExecution's unacknowledged events, sent together and in
+// order, so that started is never acknowledged after completed.
+type item struct {
+	key    types.NamespacedName
+	types  []string
+	events []Event
+	queued time.Time
+}
+
+// State is what the delivery knows of one WorkflowExecution's events.
+type State struct {
+	// Acknowledged are events DataStorage acknowledged that the status does not
+	// record yet.
+	Acknowledged []string
+	// Err is the latest failure, until a later delivery succeeds.
+	Err *DeliveryError
+	// Final says Err will not be retried in this process.
+	Final bool
+	// refused are the events DataStorage refused for good; they are not offered
+	// again in this process (no hot retry loop on a bad payload).
+	refused []string
+}
+
+// Delivery queues, batches, sends and retries audit events, and calls Notify
+// with the WorkflowExecution of every result.
+type Delivery struct {
+	sender Sender
+	opts   Options
+	notify func(types.NamespacedName)
+	log    logr.Logger
+	queue  chan item
+
+	mu       sync.Mutex
+	inFlight map[types.NamespacedName]map[string]bool
+	states   map[types.NamespacedName]*State
+}
+
+// NewDelivery builds a delivery; run it with Start.
+func NewDelivery(sender Sender, opts Options, notify func(types.NamespacedName), log logr.Logger) *Delivery {
+	return &Delivery{
+		sender: sender, opts: opts, notify: notify, log: log,
+		queue:    make(chan item, opts.QueueSize),
+		inFlight: map[types.NamespacedName]map[string]bool{},
+		states:   map[types.NamespacedName]*State{},
+	}
+}
+
+// Offer queues the WorkflowExecution's pending events (in order) that are not
+// already on their way, acknowledged, or failed for good. It returns false when
+// the queue is full: the events stay unacknowledged and are offered again later.
+func (d *Delivery) Offer(we *wfev1.WorkflowExecution, pending []string) bool {
+	key := types.NamespacedName{Namespace: we.Namespace, Name: we.Name}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.states[key]
+	var send []string
+	for _, t := range pending {
+		if d.inFlight[key][t] || (st != nil && (contains(st.Acknowledged, t) || contains(st.refused, t))) {
+			continue
+		}
+		send = append(send, t)
+	}
+	if len(send) == 0 {
+		return true
+	}
+	it := item{key: key, types: send, queued: time.Now()}
+	for _, t := range send {
+		it.events = append(it.events, BuildEvent(we, t))
+	}
+	select {
+	case d.queue <- it:
+	default:
+		metricQueueFull.Inc()
+		return false
+	}
+	if d.inFlight[key] == nil {
+		d.inFlight[key] = map[string]bool{}
+	}
+	for _, t := range send {
+		d.inFlight[key][t] = true
+	}
+	metricQueueDepth.Set(float64(len(d.queue)))
+	return true
+}
+
+// State returns a copy of what the delivery knows of the WorkflowExecution.
+func (d *Delivery) State(key types.NamespacedName) State {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st := d.states[key]; st != nil {
+		return State{Acknowledged: append([]string(nil), st.Acknowledged...), Err: st.Err, Final: st.Final}
+	}
+	return State{}
+}
+
+// Recorded forgets acknowledgements the status now records.
+func (d *Delivery) Recorded(key types.NamespacedName, recorded []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.states[key]
+	if st == nil {
+		return
+	}
+	var keep []string
+	for _, t := range st.Acknowledged {
+		if !contains(recorded, t) {
+			keep = append(keep, t)
+		}
+	}
+	st.Acknowledged = keep
+	if len(keep) == 0 && st.Err == nil && len(st.refused) == 0 {
+		delete(d.states, key)
+	}
+}
+
+// Forget drops all state of a deleted WorkflowExecution.
+func (d *Delivery) Forget(key types.NamespacedName) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.states, key)
+}
+
+// Start sends batches until ctx ends. Events still queued then are not lost:
+// the status does not record them, so the next process sends them.
+func (d *Delivery) Start(ctx context.Context) error {
+	ticker := time.NewTicker(d.opts.FlushInterval)
+	defer ticker.Stop()
+	var batch []item
+	count := 0
+	flush := func() {
+		if len(batch) > 0 {
+			d.deliver(ctx, batch)
+			batch, count = nil, 0
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case it := <-d.queue:
+			metricQueueDepth.Set(float64(len(d.queue)))
+			batch = append(batch, it)
+			if count += len(it.events); count >= d.opts.BatchSize {
+				flush()
+			}
+		case <-ticker.C:
+			flush()
+		}
+	}
+}
+
+// NeedLeaderElection is false: only the leader offers events, but a replica
+// that just lost the lead still finishes what it has.
+func (d *Delivery) NeedLeaderElection() bool { return false }
+
+// deliver sends one batch until DataStorage acknowledges it, it fails for
+// good, or ctx ends. Every result is reported to each WorkflowExecution in it.
+func (d *Delivery) deliver(ctx context.Context, batch []item) {
+	var events []Event
+	for _, it := range batch {
+		events = append(events, it.events...)
+	}
+	backoff := d.opts.MinBackoff
+	var lastMsg string
+	for {
+		start := time.Now()
+		metricSent.Add(float64(len(events)))
+		err := d.sender.Send(ctx, events)
+		metricLatency.Observe(time.Since(start).Seconds())
+		if err == nil {
+			metricAcked.Add(float64(len(events)))
+			d.settle(batch, nil)
+			return
+		}
+		var de *DeliveryError
+		if !errors.As(err, &de) {
+			de = &DeliveryError{Retryable: true, Message: err.Error()}
+		}
+		metricFailed.WithLabelValues(de.Reason()).Add(float64(len(events)))
+		if !de.Retryable {
+			if len(batch) > 1 {
+				// One bad payload must not take the others down: send each alone.
+				for _, it := range batch {
+					d.deliver(ctx, []item{it})
+				}
+				return
+			}
+			d.log.Info("DataStorage refused an audit event for good", "workflowExecution", batch[0].key.String(), "error", de.Message)
+			d.settle(batch, de)
+			return
+		}
+		if de.Message != lastMsg {
+			// Tell the WorkflowExecutions once per distinct error, not per retry.
+			d.log.Info("audit delivery failed; retrying", "events", len(events), "error", de.Message, "backoff", backoff.String())
+			d.report(batch, de)
+			lastMsg = de.Message
+		}
+		jittered := backoff/2 + time.Duration(rand.Int64N(int64(backoff)/2+1))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(jittered):
+		}
+		backoff = min(backoff*2, d.opts.MaxBackoff)
+	}
+}
+
+// report records a retryable failure without ending the delivery.
+func (d *Delivery) report(batch []item, err *DeliveryError) {
+	d.mu.Lock()
+	for _, it := range batch {
+		d.state(it.key).Err = err
+	}
+	d.mu.Unlock()
+	for _, it := range batch {
+		d.notify(it.key)
+	}
+}
+
+// settle ends a delivery: acknowledged (err nil) or failed for good.
+func (d *Delivery) settle(batch []item, err *DeliveryError) {
+	d.mu.Lock()
+	for _, it := range batch {
+		st := d.state(it.key)
+		st.Err, st.Final = err, err != nil
+		if err == nil {
+			st.Acknowledged = append(st.Acknowledged, it.types...)
+		} else {
+			st.refused = append(st.refused, it.types...)
+		}
+		for _, t := range it.types {
+			delete(d.inFlight[it.key], t)
+		}
+		if len(d.inFlight[it.key]) == 0 {
+			delete(d.inFlight, it.key)
+		}
+	}
+	d.mu.Unlock()
+	for _, it := range batch {
+		d.notify(it.key)
+	}
+}
+
+func (d *Delivery) state(key types.NamespacedName) *State {
+	st := d.states[key]
+	if st == nil {
+		st = &State{}
+		d.states[key] = st
+	}
+	return st
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

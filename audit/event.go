@@ -1,0 +1,164 @@
+// Package audit delivers WorkflowExecution lifecycle audit events to the
+// DataStorage service: batched across WorkflowExecutions, retried with backoff
+// off the reconcile path, with each result handed back to the reconciler.
+package audit
+
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// The lifecycle event types, in the order a WorkflowExecution goes through them.
+const (
+	EventStarted   = "workflowexecution.workflow.started"
+	EventCompleted = "workflowexecution.workflow.completed"
+	EventFailed    = "workflowexecution.workflow.failed"
+)
+
+// LabelCorrelationID carries the correlation id the webhook copies from the
+// RemediationRequest; without it the WorkflowExecution's name is used.
+const LabelCorrelationID = "kubernaut.ai/correlation-id"
+
+// Event is one AuditEventRequest of DataStorage's contract.
+type Event struct {
+	Version        string  `json:"version"`
+	EventType      string  `json:"event_type"`
+	EventTimestamp string  `json:"event_timestamp"`
+	EventCategory  string  `json:"event_category"`
+	EventAction    string  `json:"event_action"`
+	EventOutcome   string  `json:"event_outcome"`
+	ActorType      string  `json:"actor_type,omitempty"`
+	ActorID        string  `json:"actor_id,omitempty"`
+	ResourceType   string  `json:"resource_type,omitempty"`
+	ResourceID     string  `json:"resource_id,omitempty"`
+	CorrelationID  string  `json:"correlation_id"`
+	Namespace      *string `json:"namespace,omitempty"`
+	DurationMS     *int64  `json:"duration_ms,omitempty"`
+	ErrorMessage   *string `json:"error_message,omitempty"`
+	EventData      Payload `json:"event_data"`
+}
+
+// Payload is the WorkflowExecutionAuditPayload of DataStorage's contract.
+type Payload struct {
+	EventType       string            `json:"event_type"`
+	WorkflowID      string            `json:"workflow_id"`
+	WorkflowVersion string            `json:"workflow_version"`
+	TargetResource  string            `json:"target_resource"`
+	Phase           string            `json:"phase"`
+	ContainerImage  string            `json:"container_image"`
+	ExecutionName   string            `json:"execution_name"`
+	StartedAt       *string           `json:"started_at,omitempty"`
+	CompletedAt     *string           `json:"completed_at,omitempty"`
+	Duration        string            `json:"duration,omitempty"`
+	FailureReason   string            `json:"failure_reason,omitempty"`
+	FailureMessage  string            `json:"failure_message,omitempty"`
+	FailedTaskName  string            `json:"failed_task_name,omitempty"`
+	PipelineRunName string            `json:"pipelinerun_name,omitempty"`
+	Parameters      map[string]string `json:"parameters,omitempty"`
+}
+
+// DueEvents lists the lifecycle events the WorkflowExecution's status calls
+// for, in order: started once the PipelineRun started, then completed or
+// failed once it finished.
+func DueEvents(we *wfev1.WorkflowExecution) []string {
+	var due []string
+	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil && c.Status == metav1.ConditionTrue {
+		due = append(due, EventStarted)
+	}
+	if c := we.Condition(wfev1.ConditionTektonPipelineComplete); c != nil {
+		switch c.Status {
+		case metav1.ConditionTrue:
+			due = append(due, EventCompleted)
+		case metav1.ConditionFalse:
+			due = append(due, EventFailed)
+		}
+	}
+	return due
+}
+
+// Pending lists the due events DataStorage has not acknowledged, in order.
+func Pending(we *wfev1.WorkflowExecution) []string {
+	acked := map[string]bool{}
+	for _, e := range we.Status.AuditedEvents {
+		acked[e] = true
+	}
+	var out []string
+	for _, e := range DueEvents(we) {
+		if !acked[e] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// BuildEvent makes the audit event of the given type from the WorkflowExecution.
+// It depends only on the stored object, so a resend after a restart carries the
+// same content.
+func BuildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
+	st := &we.Status
+	correlation := we.Labels[LabelCorrelationID]
+	if correlation == "" {
+		correlation = we.Name
+	}
+	ns := we.Namespace
+	p := Payload{
+		EventType:       eventType,
+		WorkflowID:      we.Spec.WorkflowRef.WorkflowID,
+		WorkflowVersion: we.Spec.WorkflowRef.Version,
+		TargetResource:  we.Spec.TargetResource,
+		Phase:           string(st.Phase),
+		ContainerImage:  we.Spec.WorkflowRef.ContainerImage,
+		ExecutionName:   we.Name,
+		StartedAt:       timestamp(st.StartTime),
+		Parameters:      we.Spec.Parameters,
+	}
+	if st.PipelineRunRef != nil {
+		p.PipelineRunName = st.PipelineRunRef.Name
+	}
+	e := Event{
+		Version: "1.0", EventType: eventType, EventCategory: "workflowexecution",
+		ActorType: "service", ActorID: "workflowexecution-controller",
+		ResourceType: "WorkflowExecution", ResourceID: we.Name,
+		CorrelationID: correlation, Namespace: &ns,
+	}
+	when := st.StartTime
+	switch eventType {
+	case EventStarted:
+		e.EventAction, e.EventOutcome = "started", "pending"
+		p.Phase = string(wfev1.PhaseRunning)
+	case EventCompleted, EventFailed:
+		e.EventAction, e.EventOutcome = "completed", "success"
+		if eventType == EventFailed {
+			e.EventAction, e.EventOutcome = "failed", "failure"
+		}
+		when = st.CompletionTime
+		p.CompletedAt = timestamp(st.CompletionTime)
+		if st.Duration != nil {
+			p.Duration = st.Duration.Duration.String()
+			ms := st.Duration.Milliseconds()
+			e.DurationMS = &ms
+		}
+		if fd := st.FailureDetails; fd != nil && eventType == EventFailed {
+			p.FailureReason, p.FailureMessage, p.FailedTaskName = string(fd.Reason), fd.Message, fd.FailedTaskName
+			msg := fd.NaturalLanguageSummary
+			e.ErrorMessage = &msg
+		}
+	}
+	if when == nil {
+		when = &we.CreationTimestamp
+	}
+	e.EventTimestamp = when.UTC().Format(time.RFC3339)
+	e.EventData = p
+	return e
+}
+
+func timestamp(t *metav1.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}

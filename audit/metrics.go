@@ -1,0 +1,32 @@
+package audit
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var (
+	metricSent = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wfe_audit_events_sent_total", Help: "Audit events sent to DataStorage, counting each attempt.",
+	})
+	metricAcked = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wfe_audit_events_acknowledged_total", Help: "Audit events DataStorage acknowledged (201 or 202).",
+	})
+	metricFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wfe_audit_events_failed_total", Help: "Audit event deliveries that failed, by reason (HTTP status or network).",
+	}, []string{"reason"})
+	metricQueueDepth = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "wfe_audit_queue_depth", Help: "WorkflowExecutions whose audit events wait in the queue.",
+	})
+	metricQueueFull = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wfe_audit_queue_full_total", Help: "Offers refused because the audit queue was full; the events are offered again later.",
+	})
+	metricLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "wfe_audit_delivery_duration_seconds", Help: "Duration of one DataStorage batch request.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	})
+)
+
+func init() {
+	metrics.Registry.MustRegister(metricSent, metricAcked, metricFailed, metricQueueDepth, metricQueueFull, metricLatency)
+}

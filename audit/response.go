@@ -1,0 +1,74 @@
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// DeliveryError is a failed delivery: retryable (network, timeout, 408, 429,
+// 5xx) or final for that payload (any other 4xx).
+type DeliveryError struct {
+	Retryable bool
+	// Status is the HTTP status, 0 when no answer came.
+	Status int
+	// Problem is DataStorage's RFC 7807 problem detail, when it sent one.
+	Problem *Problem
+	Message string
+}
+
+func (e *DeliveryError) Error() string { return e.Message }
+
+// Reason is a short label for metrics: the status code or "network".
+func (e *DeliveryError) Reason() string {
+	if e.Status == 0 {
+		return "network"
+	}
+	return fmt.Sprintf("%d", e.Status)
+}
+
+// Problem is an RFC 7807 problem detail.
+type Problem struct {
+	Type        string            `json:"type"`
+	Title       string            `json:"title"`
+	Status      int               `json:"status"`
+	Detail      string            `json:"detail,omitempty"`
+	Instance    string            `json:"instance,omitempty"`
+	FieldErrors map[string]string `json:"field_errors,omitempty"`
+}
+
+// ParseResponse turns DataStorage's answer into nil (acknowledged: 201, or 202
+// queued to its dead-letter queue) or a *DeliveryError.
+func ParseResponse(status int, contentType string, body []byte) error {
+	if status == http.StatusCreated || status == http.StatusAccepted {
+		return nil
+	}
+	e := &DeliveryError{Status: status, Retryable: retryable(status)}
+	var p Problem
+	if strings.Contains(contentType, "json") && json.Unmarshal(body, &p) == nil && (p.Title != "" || p.Detail != "") {
+		e.Problem = &p
+	}
+	e.Message = fmt.Sprintf("DataStorage answered %d %s", status, http.StatusText(status))
+	if e.Problem != nil {
+		e.Message += ": " + p.Title
+		if p.Detail != "" {
+			e.Message += ": " + p.Detail
+		}
+		fields := make([]string, 0, len(p.FieldErrors))
+		for field := range p.FieldErrors {
+			fields = append(fields, field)
+		}
+		sort.Strings(fields) // a stable message: it ends up in a condition
+		for _, field := range fields {
+			e.Message += fmt.Sprintf("; %s: %s", field, p.FieldErrors[field])
+		}
+	}
+	return e
+}
+
+func retryable(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 || status < 200 ||
+		(status >= 200 && status < 400) // an unexpected success-range answer is not an acknowledgement; ask again
+}
