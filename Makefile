@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 # Every tool the tests and `make dev` run, built from the Go module proxy.
-TOOLS := etcd kube-apiserver kubectl controller-gen
+TOOLS := etcd kube-apiserver kubectl controller-gen tekton-controller kwok
 GO_TEST_FLAGS ?= -timeout 45m
 export KUBEBUILDER_ASSETS := $(BIN)
 
@@ -66,7 +66,7 @@ build: ## Build the manager binary into bin/.
 	go build -o $(BIN)/wfe-conditions ./cmd/wfe-conditions
 
 .PHONY: tools
-tools: ## Build kube-apiserver, etcd, kubectl and controller-gen into bin/ (only when missing).
+tools: ## Build kube-apiserver, etcd, kubectl, controller-gen, Tekton's controller and kwok into bin/ (only when missing).
 	@for t in $(TOOLS); do hack/build-tool.sh $$t; done
 	@touch $(BIN)/.tools
 

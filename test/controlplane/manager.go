@@ -22,16 +22,15 @@ import (
 // Manager is a manager running inside the test process.
 type Manager struct {
 	Options config.Options
-	// CertDir holds the webhook server's certificate files.
-	CertDir string
 	// CA signed the webhook server's certificate.
 	CA []byte
 	// Stop stops the manager before the test ends.
 	Stop func()
 }
 
-// ManagerOptions returns options for a manager of this machine: the webhook, metrics and
-// probes on free loopback ports, certificates in dir.
+// ManagerOptions returns options for a manager of this machine: the webhook,
+// metrics and probes on free loopback ports, certificates in dir/certs,
+// auditing off until DataStorage.URL is set.
 func ManagerOptions(dir string) (config.Options, error) {
 	var ports [3]int
 	for i := range ports {
@@ -64,41 +63,70 @@ func ManagerOptions(dir string) (config.Options, error) {
 // It returns once the manager reports ready.
 func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*config.Options)) *Manager {
 	t.Helper()
-	opts, err := ManagerOptions(t.TempDir())
+	m, err := cp.StartManagerE(t.TempDir(), tune...)
 	require.NoError(t, err)
+	var once sync.Once
+	stop := m.Stop
+	m.Stop = func() { once.Do(stop) }
+	t.Cleanup(m.Stop)
+	return m
+}
+
+// StartManagerE is StartManager for callers without a test: certificates go
+// to dir, and the caller calls Stop.
+func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*config.Options)) (*Manager, error) {
+	opts, err := ManagerOptions(dir)
+	if err != nil {
+		return nil, err
+	}
 	for _, f := range tune {
 		f(&opts)
 	}
 	bundle, err := certs.SelfSigned("127.0.0.1", "localhost")
-	require.NoError(t, err)
-	require.NoError(t, bundle.WriteFiles(opts.WebhookCertDir))
+	if err != nil {
+		return nil, err
+	}
+	if err := bundle.WriteFiles(opts.WebhookCertDir); err != nil {
+		return nil, err
+	}
 	hostPort := net.JoinHostPort(opts.WebhookHost, strconv.Itoa(opts.WebhookPort))
-	require.NoError(t, cp.InstallWebhook(t.Context(), hostPort, bundle.CAPEM))
-	m := &Manager{Options: opts, CertDir: opts.WebhookCertDir, CA: bundle.CAPEM}
-	m.Stop = cp.RunManager(t, opts)
-	return m
+	if err := cp.InstallWebhook(context.Background(), hostPort, bundle.CAPEM); err != nil {
+		return nil, err
+	}
+	stop, err := cp.runManager(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Manager{Options: opts, CA: bundle.CAPEM, Stop: func() { _ = stop() }}, nil
 }
 
 // RunManager runs a manager with the given options until the test ends, or
 // until the returned function stops it, and waits until it is ready.
 func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) (stop func()) {
 	t.Helper()
+	stopE, err := cp.runManager(opts)
+	require.NoError(t, err)
+	var once sync.Once
+	stop = func() { once.Do(func() { require.NoError(t, stopE(), "manager stopped with an error") }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func (cp *ControlPlane) runManager(opts config.Options) (stop func() error, err error) {
 	setLogger()
 	mgr, err := manager.New(cp.Config, opts)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done, "manager stopped with an error")
-		})
+	stop = func() error { cancel(); return <-done }
+	if err := WaitReady(ctx, "http://"+opts.ProbeAddr+"/readyz", 30*time.Second); err != nil {
+		_ = stop()
+		return nil, err
 	}
-	t.Cleanup(stop)
-	require.NoError(t, WaitReady(ctx, "http://"+opts.ProbeAddr+"/readyz", 30*time.Second))
-	return stop
+	return stop, nil
 }
 
 // WaitReady polls a readiness URL until it answers 200.

@@ -1,0 +1,240 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
+	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/reconciler"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/tekton"
+)
+
+const ns = "workflows"
+
+var (
+	cp *controlplane.ControlPlane
+	ds *datastorage.Server
+)
+
+// env starts, once for the package, the control plane, Tekton and kwok, the
+// DataStorage test server and the manager (cluster-local pipelines).
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	began := time.Now()
+	dir, err := os.MkdirTemp("", "e2e-")
+	if err != nil {
+		panic(err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	fail := func(what string, err error) int { fmt.Fprintln(os.Stderr, what+":", err); return 1 }
+	if cp, err = controlplane.StartE(dir); err != nil {
+		return fail("start control plane", err)
+	}
+	defer func() { _ = cp.Stop() }()
+	cpUp := time.Since(began)
+	tk, err := tekton.Start(cp, dir)
+	if err != nil {
+		return fail("start tekton", err)
+	}
+	defer tk.Stop()
+	root, _ := controlplane.RepoRoot()
+	if ds, err = datastorage.Start(datastorage.ContractPath(root)); err != nil {
+		return fail("start DataStorage test server", err)
+	}
+	defer ds.Close()
+	mgr, err := startManager(dir)
+	if err != nil {
+		return fail("start manager", err)
+	}
+	defer mgr.Stop()
+	fmt.Printf("e2e harness up in %s (control plane %s, Tekton ready after %s)\n", time.Since(began).Round(time.Millisecond), cpUp.Round(time.Millisecond), tk.StartupTime.Round(time.Millisecond))
+	code := m.Run()
+	if invalid := ds.Invalid(); len(invalid) > 0 {
+		fmt.Fprintln(os.Stderr, "requests that break DataStorage's contract:", invalid)
+		code = 1
+	}
+	fmt.Printf("e2e suite wall time %s\n", time.Since(began).Round(time.Millisecond))
+	return code
+}
+
+func startManager(dir string) (*controlplane.Manager, error) {
+	ctx := context.Background()
+	for _, n := range []string{ns} {
+		if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}); err != nil {
+			return nil, err
+		}
+		if err := cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: "default"}}); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range Pipelines(ns) {
+		if err := cp.Client.Create(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return cp.StartManagerE(dir, func(o *config.Options) {
+		o.PipelineSource = reconciler.PipelineSourceCluster
+		o.DataStorage.URL = ds.URL
+	})
+}
+
+func newWE(name, pipeline string) *wfev1.WorkflowExecution {
+	return &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-" + name, Namespace: ns},
+			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: pipeline, Version: "v1", ContainerImage: "registry.example/workflows/" + pipeline + ":v1"},
+			TargetResource:        ns + "/deployment/web",
+		},
+	}
+}
+
+func waitFor(t *testing.T, we *wfev1.WorkflowExecution, timeout time.Duration, check func(*wfev1.WorkflowExecution) bool) *wfev1.WorkflowExecution {
+	t.Helper()
+	got := &wfev1.WorkflowExecution{}
+	require.Eventually(t, func() bool {
+		return cp.Client.Get(t.Context(), client.ObjectKeyFromObject(we), got) == nil && check(got)
+	}, timeout, 20*time.Millisecond, "%s never got there; conditions: %+v", we.Name, got.Status.Conditions)
+	return got
+}
+
+func completeIs(status metav1.ConditionStatus, reason string) func(*wfev1.WorkflowExecution) bool {
+	return func(we *wfev1.WorkflowExecution) bool {
+		c := we.Condition(wfev1.ConditionTektonPipelineComplete)
+		return c != nil && c.Status == status && c.Reason == reason
+	}
+}
+
+func pipelineRunOf(t *testing.T, we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
+	t.Helper()
+	pr := &tektonv1.PipelineRun{}
+	require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: we.Status.PipelineRunRef.Name}, pr))
+	return pr
+}
+
+func TestAThreeTaskPipelineShowsProgressAndSucceeds(t *testing.T) {
+	we := newWE("three-tasks", "build-test-deploy")
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	progress := map[string]bool{}
+	got := waitFor(t, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
+		if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil && c.Status == metav1.ConditionTrue {
+			progress[c.Message] = true
+		}
+		return completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded)(we)
+	})
+	t.Logf("progress messages seen: %v", progress)
+	sawProgress := false
+	for m := range progress {
+		for _, want := range []string{"executing task test (1 of 3 complete)", "executing task deploy (2 of 3 complete)"} {
+			sawProgress = sawProgress || strings.Contains(m, want)
+		}
+	}
+	assert.True(t, sawProgress, "the Running message showed progress as tasks finished")
+	cp.MustKubectl(t, "wait", "-n", ns, "wfe/three-tasks", "--for=condition=TektonPipelineComplete", "--timeout=10s")
+
+	pr := pipelineRunOf(t, got)
+	assert.Equal(t, wfev1.PhaseCompleted, got.Status.Phase)
+	assert.True(t, pr.Status.StartTime.Equal(got.Status.StartTime))
+	assert.True(t, pr.Status.CompletionTime.Equal(got.Status.CompletionTime))
+	assert.Equal(t, pr.Status.CompletionTime.Sub(pr.Status.StartTime.Time), got.Status.Duration.Duration)
+	assert.Equal(t, 3, got.Status.PipelineRunStatus.CompletedTasks)
+	assert.Equal(t, 3, got.Status.PipelineRunStatus.TotalTasks)
+	assert.Equal(t, pr.Status.GetCondition(apis.ConditionSucceeded).Reason, got.Status.PipelineRunStatus.Reason)
+}
+
+func TestAFailingTaskFailsTheExecutionAndIsNamed(t *testing.T) {
+	we := newWE("task-fails", "deploy-fails")
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
+	assert.Equal(t, wfev1.PhaseFailed, got.Status.Phase)
+	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "failed task: deploy")
+	require.NotNil(t, got.Status.FailureDetails)
+	assert.Equal(t, "deploy", got.Status.FailureDetails.FailedTaskName)
+	assert.Equal(t, wfev1.FailureReasonTaskFailed, got.Status.FailureDetails.Reason)
+}
+
+func TestATimeoutIsPipelineTimeout(t *testing.T) {
+	we := newWE("times-out", "never-ends")
+	we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{Timeout: &metav1.Duration{Duration: 5 * time.Second}}
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineTimeout))
+	assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionTektonPipelineRunning).Status)
+	assert.Equal(t, wfev1.FailureReasonDeadlineExceeded, got.Status.FailureDetails.Reason)
+}
+
+func TestACancellationBySomeoneElseIsPipelineCancelled(t *testing.T) {
+	we := newWE("cancelled", "never-ends")
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
+		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
+		return c != nil && c.Status == metav1.ConditionTrue
+	})
+	pr := pipelineRunOf(t, got)
+	cp.MustKubectl(t, "patch", "pipelinerun", pr.Name, "-n", ns, "--type=merge", "-p", `{"spec":{"status":"Cancelled"}}`)
+	waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
+}
+
+func TestAMissingPipelineNeverStarts(t *testing.T) {
+	we := newWE("no-pipeline", "does-not-exist")
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
+	r := got.Condition(wfev1.ConditionTektonPipelineRunning)
+	assert.Equal(t, metav1.ConditionFalse, r.Status)
+	assert.Equal(t, wfev1.ReasonPipelineFailedToStart, r.Reason)
+	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "CouldntGetPipeline")
+}
+
+func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
+	type want struct {
+		status metav1.ConditionStatus
+		reason string
+		event  string
+	}
+	cases := map[string]want{
+		"build-test-deploy": {metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, audit.EventCompleted},
+		"deploy-fails":      {metav1.ConditionFalse, wfev1.ReasonPipelineFailed, audit.EventFailed},
+	}
+	var wes []*wfev1.WorkflowExecution
+	pipelines := []string{"build-test-deploy", "deploy-fails"}
+	start := time.Now()
+	for i := range 20 {
+		we := newWE(fmt.Sprintf("mixed-%02d", i), pipelines[i%2])
+		require.NoError(t, cp.Client.Create(t.Context(), we))
+		wes = append(wes, we)
+	}
+	for _, we := range wes {
+		w := cases[we.Spec.WorkflowRef.WorkflowID]
+		got := waitFor(t, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
+			return completeIs(w.status, w.reason)(we) && len(we.Status.AuditedEvents) == 2
+		})
+		assert.Equal(t, []string{audit.EventStarted, w.event}, got.Status.AuditedEvents)
+		assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionAuditRecorded).Status)
+	}
+	t.Logf("20 mixed executions finished and audited in %s", time.Since(start).Round(time.Millisecond))
+	received := map[string]int{}
+	for _, e := range ds.Events() {
+		received[e.EventData.ExecutionName+" "+e.EventType]++
+	}
+	for _, we := range wes {
+		w := cases[we.Spec.WorkflowRef.WorkflowID]
+		assert.Equal(t, 1, received[we.Name+" "+audit.EventStarted], we.Name)
+		assert.Equal(t, 1, received[we.Name+" "+w.event], we.Name)
+	}
+}

@@ -1,0 +1,269 @@
+// Package tekton runs Tekton's real pipeline controller against a test control
+// plane, with kwok simulating a node and the pods of TaskRuns.
+package tekton
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// Labels and annotations the kwok stages read on a TaskRun's pod; set them on a
+// pipeline task's taskSpec.metadata.
+const (
+	LabelOutcome    = "wfe.test/outcome" // "fail" or "hang"
+	AnnotationDelay = "wfe.test/delay"   // a Go duration, default 500ms
+	// SystemNamespace is where Tekton's controller keeps its configuration.
+	SystemNamespace = "tekton-pipelines"
+	nodeName        = "kwok-node-0"
+)
+
+//go:embed stages.yaml
+var ownStages []byte
+
+// Tekton is a running Tekton controller and kwok.
+type Tekton struct {
+	procs  []*exec.Cmd
+	cancel context.CancelFunc
+	done   chan struct{}
+	// StartupTime is how long it took until Tekton's reconcilers led.
+	StartupTime time.Duration
+}
+
+// Start installs Tekton's configuration and a fake node, and starts kwok, a
+// binder for pending pods and Tekton's controller; logs go to dir. It returns
+// once the controller's reconcilers have acquired their leases.
+func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
+	began := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	tk = &Tekton{cancel: cancel, done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			tk.Stop()
+		}
+	}()
+	if err := installConfig(ctx, cp); err != nil {
+		return tk, err
+	}
+	if err := createNode(ctx, cp); err != nil {
+		return tk, err
+	}
+	stages, err := stagesFile(dir)
+	if err != nil {
+		return tk, err
+	}
+	kwokPort, err := controlplane.FreePort()
+	if err != nil {
+		return tk, err
+	}
+	if err := tk.run(dir, "kwok", nil, "--kubeconfig="+cp.Kubeconfig, "--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake", "--node-lease-duration-seconds=0",
+		"--server-address=127.0.0.1:"+strconv.Itoa(kwokPort), "--cidr=10.0.0.1/24", "--node-ip=10.0.0.1", "-c", stages); err != nil {
+		return tk, err
+	}
+	go func() { defer close(tk.done); bindPending(ctx, cp) }()
+
+	var ports [3]int
+	for i := range ports {
+		if ports[i], err = controlplane.FreePort(); err != nil {
+			return tk, err
+		}
+	}
+	env := []string{"KUBECONFIG=" + cp.Kubeconfig, "SYSTEM_NAMESPACE=" + SystemNamespace, "KUBERNETES_MIN_VERSION=v1.28.0",
+		"CONFIG_DEFAULTS_NAME=config-defaults", "CONFIG_LOGGING_NAME=config-logging", "CONFIG_OBSERVABILITY_NAME=config-observability",
+		"CONFIG_FEATURE_FLAGS_NAME=feature-flags", "CONFIG_LEADERELECTION_NAME=config-leader-election-controller",
+		"CONFIG_SPIRE=config-spire", "METRICS_DOMAIN=tekton.dev/pipeline",
+		"METRICS_PROMETHEUS_PORT=" + strconv.Itoa(ports[0]), "PROFILING_PORT=" + strconv.Itoa(ports[1]), "PROBES_PORT=" + strconv.Itoa(ports[2])}
+	// Nothing is pulled: kwok plays the pods, so the images are only names.
+	args := []string{"-kube-api-qps", "50", "-kube-api-burst", "100"}
+	for _, f := range []string{"entrypoint", "nop", "sidecarlogresults", "workingdirinit", "shell", "shell-win"} {
+		args = append(args, "-"+f+"-image", "example.invalid/tekton/"+f)
+	}
+	if err := tk.run(dir, "tekton-controller", env, args...); err != nil {
+		return tk, err
+	}
+	if err := waitForLeases(filepath.Join(dir, "tekton-controller.log"), 60*time.Second); err != nil {
+		return tk, err
+	}
+	tk.StartupTime = time.Since(began)
+	return tk, nil
+}
+
+// Stop ends Tekton's controller, kwok and the binder.
+func (tk *Tekton) Stop() {
+	tk.cancel()
+	for _, p := range tk.procs {
+		_ = p.Process.Signal(syscall.SIGTERM)
+	}
+	for _, p := range tk.procs {
+		waited := make(chan struct{})
+		go func() { _ = p.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(10 * time.Second):
+			_ = p.Process.Kill()
+			<-waited
+		}
+	}
+	tk.procs = nil
+}
+
+// run starts a tool from bin/ with its output in dir/<name>.log. The tool dies
+// with this process, even when the test binary is killed.
+func (tk *Tekton) run(dir, name string, env []string, args ...string) error {
+	path, err := controlplane.Binary(name)
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	tk.procs = append(tk.procs, cmd)
+	return nil
+}
+
+// installConfig creates Tekton's namespace and the module's ConfigMaps.
+func installConfig(ctx context.Context, cp *controlplane.ControlPlane) error {
+	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}}); err != nil {
+		return fmt.Errorf("create %s: %w", SystemNamespace, err)
+	}
+	dir, err := controlplane.TektonModuleDir()
+	if err != nil {
+		return err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "config", "config-*.yaml"))
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("find Tekton's ConfigMaps in %s: %v", dir, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		cm := &corev1.ConfigMap{}
+		if err := yaml.Unmarshal(data, cm); err != nil {
+			return fmt.Errorf("decode %s: %w", f, err)
+		}
+		cm.Namespace = SystemNamespace
+		if err := cp.Client.Create(ctx, cm); err != nil {
+			return fmt.Errorf("create ConfigMap %s: %w", cm.Name, err)
+		}
+	}
+	return nil
+}
+
+// createNode registers a node kwok manages, without the not-ready taint the
+// apiserver puts on a new node.
+func createNode(ctx context.Context, cp *controlplane.ControlPlane) error {
+	capacity := corev1.ResourceList{
+		corev1.ResourceCPU: resource.MustParse("32"), corev1.ResourceMemory: resource.MustParse("256Gi"),
+		corev1.ResourcePods: resource.MustParse("110"),
+	}
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: nodeName, Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
+			Labels: map[string]string{"type": "kwok"}},
+		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity},
+	}
+	if err := cp.Client.Create(ctx, node); err != nil {
+		return fmt.Errorf("create node: %w", err)
+	}
+	var taints []corev1.Taint
+	for _, t := range node.Spec.Taints {
+		if t.Key != corev1.TaintNodeNotReady {
+			taints = append(taints, t)
+		}
+	}
+	node.Spec.Taints = taints
+	return cp.Client.Update(ctx, node)
+}
+
+// stagesFile writes our stages and kwok's own node and pod stages into one file.
+func stagesFile(dir string) (string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok")
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	cmd.Dir = filepath.Join(root, "hack", "tools", "kwok")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locate the kwok module: %w", err)
+	}
+	kwokDir := strings.TrimSpace(string(out))
+	docs := [][]byte{ownStages}
+	for _, f := range []string{"node/fast/node-initialize.yaml", "pod/fast/pod-ready.yaml", "pod/fast/pod-delete.yaml"} {
+		data, err := os.ReadFile(filepath.Join(kwokDir, "kustomize", "stage", f))
+		if err != nil {
+			return "", fmt.Errorf("read kwok stage: %w", err)
+		}
+		docs = append(docs, data)
+	}
+	path := filepath.Join(dir, "kwok-stages.yaml")
+	return path, os.WriteFile(path, bytes.Join(docs, []byte("\n---\n")), 0o600)
+}
+
+// bindPending binds every unscheduled pod to the kwok node: kwok does not
+// schedule and no kube-scheduler runs.
+func bindPending(ctx context.Context, cp *controlplane.ControlPlane) {
+	for ctx.Err() == nil {
+		pods := &corev1.PodList{}
+		if err := cp.Client.List(ctx, pods, client.MatchingFields{"spec.nodeName": ""}); err == nil {
+			for i := range pods.Items {
+				pod := &pods.Items[i]
+				binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name},
+					Target: corev1.ObjectReference{Kind: "Node", Name: nodeName}}
+				_ = cp.Client.SubResource("binding").Create(ctx, pod, binding)
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// waitForLeases waits until Tekton's log says both reconcilers lead.
+func waitForLeases(logPath string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		data, _ := os.ReadFile(logPath)
+		if bytes.Count(data, []byte("Successfully acquired lease")) >= 2 &&
+			bytes.Contains(data, []byte("pipelinerun")) && bytes.Contains(data, []byte("taskrun")) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	data, _ := os.ReadFile(logPath)
+	return fmt.Errorf("tekton controller not ready after %s; log tail: %s", timeout, tail(data, 2000))
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
