@@ -44,6 +44,9 @@ func (r *Reconciler) observeAudit(we *wfev1.WorkflowExecution) time.Duration {
 		return 0
 	}
 	key := types.NamespacedName{Namespace: we.Namespace, Name: we.Name}
+	// Forget acknowledgements only once a read shows them recorded: a stale
+	// cached read must still see them, or it would send them again.
+	r.Audit.Recorded(key, we.Status.AuditedEvents)
 	st := r.Audit.State(key)
 	due := audit.DueEvents(we)
 	for _, t := range due {

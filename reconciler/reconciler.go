@@ -87,9 +87,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return res, err
 	}
-	if r.Audit != nil && res.RequeueAfter == 0 {
-		r.Audit.Recorded(req.NamespacedName, desired.Status.AuditedEvents)
-	}
 	if res.RequeueAfter == 0 && auditRetry > 0 {
 		res.RequeueAfter = auditRetry
 	}

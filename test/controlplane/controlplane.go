@@ -44,8 +44,13 @@ type ControlPlane struct {
 var reapOnce sync.Once
 
 type options struct {
-	webhookPaths []string
+	webhookPaths  []string
+	allTektonCRDs bool
 }
+
+// WithAllTektonCRDs installs every Tekton CRD, as Tekton's controller needs,
+// not only Pipeline, PipelineRun, Task and TaskRun.
+func WithAllTektonCRDs() Option { return func(o *options) { o.allTektonCRDs = true } }
 
 // Option tunes Start.
 type Option func(*options)
@@ -88,7 +93,7 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 	if err != nil {
 		return nil, err
 	}
-	crds, err := tektonCRDs()
+	crds, err := tektonCRDs(o.allTektonCRDs)
 	if err != nil {
 		return nil, err
 	}

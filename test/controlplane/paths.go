@@ -52,10 +52,31 @@ func requireBinaries(dir string) error {
 // may reference, PipelineRuns and TaskRuns it creates and watches.
 var tektonCRDFiles = []string{"300-pipeline.yaml", "300-pipelinerun.yaml", "300-task.yaml", "300-taskrun.yaml"}
 
-var tektonCRDsOnce = sync.OnceValues(loadTektonCRDs)
+var tektonCRDsOnce = sync.OnceValues(func() ([]*apiextensionsv1.CustomResourceDefinition, error) { return loadTektonCRDs(tektonCRDFiles) })
 
-func tektonCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	crds, err := tektonCRDsOnce()
+// allTektonCRDsOnce are every CRD Tekton's controller watches, for the tests
+// that run it.
+var allTektonCRDsOnce = sync.OnceValues(func() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	dir, err := TektonModuleDir()
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "config", "300-crds", "300-*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	for i := range files {
+		files[i] = filepath.Base(files[i])
+	}
+	return loadTektonCRDs(files)
+})
+
+func tektonCRDs(all bool) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	load := tektonCRDsOnce
+	if all {
+		load = allTektonCRDsOnce
+	}
+	crds, err := load()
 	if err != nil {
 		return nil, err
 	}
@@ -86,13 +107,13 @@ func TektonModuleDir() (string, error) {
 
 // loadTektonCRDs reads Tekton's CRDs from its module and turns off their
 // conversion webhook: Tekton's webhook does not run here.
-func loadTektonCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+func loadTektonCRDs(files []string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	dir, err := TektonModuleDir()
 	if err != nil {
 		return nil, err
 	}
 	var crds []*apiextensionsv1.CustomResourceDefinition
-	for _, name := range tektonCRDFiles {
+	for _, name := range files {
 		data, err := os.ReadFile(filepath.Join(dir, "config", "300-crds", name))
 		if err != nil {
 			return nil, fmt.Errorf("read Tekton CRD: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,14 +45,14 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	fail := func(what string, err error) int { fmt.Fprintln(os.Stderr, what+":", err); return 1 }
-	if cp, err = controlplane.StartE(dir); err != nil {
+	if cp, err = controlplane.StartE(dir, controlplane.WithAllTektonCRDs()); err != nil {
 		return fail("start control plane", err)
 	}
 	defer func() { _ = cp.Stop() }()
 	cpUp := time.Since(began)
 	tk, err := tekton.Start(cp, dir)
 	if err != nil {
-		return fail("start tekton", err)
+		return fail("start tekton (logs in "+keep(dir)+")", err)
 	}
 	defer tk.Stop()
 	root, _ := controlplane.RepoRoot()
@@ -72,6 +73,21 @@ func run(m *testing.M) int {
 	}
 	fmt.Printf("e2e suite wall time %s\n", time.Since(began).Round(time.Millisecond))
 	return code
+}
+
+// keep copies the harness logs out of dir before it is removed, for a failure report.
+func keep(dir string) string {
+	dst, err := os.MkdirTemp("", "e2e-logs-")
+	if err != nil {
+		return dir
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, l := range logs {
+		if data, err := os.ReadFile(l); err == nil {
+			_ = os.WriteFile(filepath.Join(dst, filepath.Base(l)), data, 0o600)
+		}
+	}
+	return dst
 }
 
 func startManager(dir string) (*controlplane.Manager, error) {

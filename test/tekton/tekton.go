@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -46,7 +47,8 @@ type Tekton struct {
 	StartupTime time.Duration
 }
 
-// Start installs Tekton's configuration and a fake node, and starts kwok, a
+// Start needs a control plane started with controlplane.WithAllTektonCRDs. It
+// installs Tekton's configuration and a fake node, and starts kwok, a
 // binder for pending pods and Tekton's controller; logs go to dir. It returns
 // once the controller's reconcilers have acquired their leases.
 func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
@@ -92,8 +94,8 @@ func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 		"METRICS_PROMETHEUS_PORT=" + strconv.Itoa(ports[0]), "PROFILING_PORT=" + strconv.Itoa(ports[1]), "PROBES_PORT=" + strconv.Itoa(ports[2])}
 	// Nothing is pulled: kwok plays the pods, so the images are only names.
 	args := []string{"-kube-api-qps", "50", "-kube-api-burst", "100"}
-	for _, f := range []string{"entrypoint", "nop", "sidecarlogresults", "workingdirinit", "shell", "shell-win"} {
-		args = append(args, "-"+f+"-image", "example.invalid/tekton/"+f)
+	for _, f := range []string{"entrypoint-image", "nop-image", "sidecarlogresults-image", "workingdirinit-image", "shell-image", "shell-image-win"} {
+		args = append(args, "-"+f, "example.invalid/tekton/"+f)
 	}
 	if err := tk.run(dir, "tekton-controller", env, args...); err != nil {
 		return tk, err
@@ -258,12 +260,30 @@ func waitForLeases(logPath string, timeout time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	data, _ := os.ReadFile(logPath)
-	return fmt.Errorf("tekton controller not ready after %s; log tail: %s", timeout, tail(data, 2000))
+	return fmt.Errorf("tekton controller not ready after %s; its first errors: %s", timeout, firstErrors(data, 3))
 }
 
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
+// firstErrors returns the messages of the first n distinct error lines of a log.
+func firstErrors(log []byte, n int) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, line := range strings.Split(string(log), "\n") {
+		var entry struct {
+			Severity string `json:"severity"`
+			Message  string `json:"message"`
+			Error    string `json:"error"`
+		}
+		if json.Unmarshal([]byte(line), &entry) != nil || (entry.Severity != "error" && entry.Severity != "fatal") {
+			continue
+		}
+		m := entry.Message + ": " + entry.Error
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+		if len(out) == n {
+			break
+		}
 	}
-	return string(b)
+	return strings.Join(out, " | ")
 }
