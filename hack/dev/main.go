@@ -15,23 +15,31 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/tekton"
 )
 
 func main() {
 	dir := flag.String("dir", ".dev", "Folder for the kubeconfig, certificates and logs of this run.")
+	dataStorage := flag.String("datastorage-url", "", "DataStorage URL passed to the manager; empty runs without auditing.")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	if err := run(*dir, *dataStorage); err != nil {
 		fmt.Fprintln(os.Stderr, "dev:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
+func run(dir, dataStorageURL string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -48,7 +56,7 @@ func run(dir string) error {
 
 	start := time.Now()
 	fmt.Println("dev: starting etcd and kube-apiserver ...")
-	cp, err := controlplane.StartE(dir)
+	cp, err := controlplane.StartE(dir, controlplane.WithAllTektonCRDs())
 	if err != nil {
 		return fmt.Errorf("start control plane: %w", err)
 	}
@@ -58,6 +66,15 @@ func run(dir string) error {
 			fmt.Fprintln(os.Stderr, "dev: stop control plane:", err)
 		}
 	}()
+	fmt.Println("dev: starting Tekton's controller and kwok (simulated node) ...")
+	tk, err := tekton.Start(cp, dir)
+	if err != nil {
+		return fmt.Errorf("start Tekton: %w (logs in %s)", err, dir)
+	}
+	defer tk.Stop()
+	if err := installSamples(ctx, cp); err != nil {
+		return err
+	}
 
 	opts, err := controlplane.ManagerOptions(dir)
 	if err != nil {
@@ -82,6 +99,8 @@ func run(dir string) error {
 		"--webhook-cert-dir", opts.WebhookCertDir,
 		"--metrics-bind-address", opts.MetricsAddr,
 		"--health-probe-bind-address", opts.ProbeAddr,
+		"--pipeline-source", "cluster",
+		"--datastorage-url", dataStorageURL,
 	)
 	mgr.Stdout, mgr.Stderr = os.Stdout, os.Stderr
 	// The manager dies with us even if we are killed without a chance to stop it.
@@ -103,12 +122,16 @@ dev: ready in %s. In another terminal:
 
     export KUBECONFIG=$PWD/%s
     bin/kubectl apply -f config/samples/workflowexecution_v1alpha1_workflowexecution.yaml
-    bin/kubectl get wfe
+    bin/kubectl get wfe -w
+    bin/kubectl wait wfe/restart-payment-api --for=condition=TektonPipelineComplete
     bin/kubectl describe wfe restart-payment-api
 
+A failing and a timing-out sample: config/samples/workflowexecution_failing.yaml,
+config/samples/workflowexecution_timeout.yaml. Tekton's controller is real; pods
+run on a node simulated by kwok. Logs: %s
 Metrics: http://%s/metrics   Health: http://%s/readyz
 Ctrl-C stops everything.
-`, time.Since(start).Round(100*time.Millisecond), rel, opts.MetricsAddr, opts.ProbeAddr)
+`, time.Since(start).Round(100*time.Millisecond), rel, dir, opts.MetricsAddr, opts.ProbeAddr)
 
 	select {
 	case <-ctx.Done():
@@ -121,6 +144,33 @@ Ctrl-C stops everything.
 	case err := <-exited:
 		return fmt.Errorf("the manager exited: %w", err)
 	}
+}
+
+// installSamples gives the default namespace its ServiceAccount (no
+// kube-controller-manager runs here) and the sample Pipelines.
+func installSamples(ctx context.Context, cp *controlplane.ControlPlane) error {
+	if err := cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "default"}}); err != nil {
+		return fmt.Errorf("create default ServiceAccount: %w", err)
+	}
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "config", "samples", "pipelines.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		p := &tektonv1.Pipeline{}
+		if err := yaml.UnmarshalStrict([]byte(doc), p); err != nil {
+			return fmt.Errorf("decode sample Pipeline: %w", err)
+		}
+		p.Namespace = "default"
+		if err := cp.Client.Create(ctx, p); err != nil {
+			return fmt.Errorf("create sample Pipeline %s: %w", p.Name, err)
+		}
+	}
+	return nil
 }
 
 func isSignalExit(err error) bool {
