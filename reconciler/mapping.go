@@ -161,8 +161,11 @@ func ApplyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, fai
 		we.SetTektonPipelineComplete(metav1.ConditionUnknown, wfev1.ReasonPending, tektonSays(name, "has not started", c))
 		we.Status.Phase = wfev1.PhasePending
 	case started:
-		we.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted,
-			fmt.Sprintf("Tekton PipelineRun %s has started; it finished (%d of %d tasks complete)", name, completed, total))
+		msg := fmt.Sprintf("Tekton PipelineRun %s has started; it has finished", name)
+		if counted {
+			msg = fmt.Sprintf("Tekton PipelineRun %s has started; it finished with %d of %d tasks complete", name, completed, total)
+		}
+		we.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted, msg)
 		finish(we, pr, c, status, reason, started, failed)
 	default:
 		we.SetTektonPipelineRunning(metav1.ConditionFalse, wfev1.ReasonPipelineFailedToStart,

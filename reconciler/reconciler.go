@@ -82,10 +82,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	retryErr := r.observe(ctx, desired)
 	auditRetry := r.observeAudit(desired)
 	desired.Status.ObservedGeneration = desired.Generation
-	r.recordTransitions(we, desired)
 	res, err := r.writeStatus(ctx, we, desired)
 	if err != nil {
 		return res, err
+	}
+	if res.RequeueAfter == 0 {
+		// Only a write that landed is a transition: a stale read loses its
+		// optimistic-lock race and tells nothing.
+		r.recordTransitions(we, desired)
 	}
 	if res.RequeueAfter == 0 && auditRetry > 0 {
 		res.RequeueAfter = auditRetry

@@ -183,6 +183,8 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 			for _, e := range list.Items {
 				if e.Regarding.Name == "restart" {
 					reasons[e.Reason] = e.Type
+					assert.Nil(t, e.Series, "%s was told more than once", e.Reason)
+					assert.Equal(t, int32(0), e.DeprecatedCount, "%s was told more than once", e.Reason)
 				}
 			}
 			return len(reasons) >= 3
