@@ -31,7 +31,7 @@ type FailedTask struct {
 // notStartedReasons are Tekton's Unknown reasons of a PipelineRun that has not
 // begun executing its pipeline.
 var notStartedReasons = map[string]bool{
-	tektonv1.PipelineRunReasonPending.String():             true,
+	tektonv1.PipelineRunReasonPending.String():              true,
 	tektonv1.PipelineRunReasonResolvingPipelineRef.String(): true,
 }
 

@@ -74,7 +74,18 @@ func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*config.Options)
 
 // StartManagerE is StartManager for callers without a test: certificates go
 // to dir, and the caller calls Stop.
-func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*config.Options)) (*Manager, error) {
+func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*config.Options)) (m *Manager, err error) {
+	// A free port can be taken by another test process between the probe and
+	// the bind; such a start fails at once and is retried on fresh ports.
+	for attempt := 0; attempt < 3; attempt++ {
+		if m, err = cp.startManager(dir, attempt, tune...); err == nil {
+			return m, nil
+		}
+	}
+	return nil, err
+}
+
+func (cp *ControlPlane) startManager(dir string, attempt int, tune ...func(*config.Options)) (*Manager, error) {
 	opts, err := ManagerOptions(dir)
 	if err != nil {
 		return nil, err
@@ -90,7 +101,7 @@ func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*config.Options))
 		return nil, err
 	}
 	hostPort := net.JoinHostPort(opts.WebhookHost, strconv.Itoa(opts.WebhookPort))
-	if err := cp.InstallWebhook(context.Background(), hostPort, bundle.CAPEM); err != nil {
+	if err := cp.InstallWebhook(context.Background(), hostPort, bundle.CAPEM, attempt > 0); err != nil {
 		return nil, err
 	}
 	stop, err := cp.runManager(opts)
@@ -121,12 +132,24 @@ func (cp *ControlPlane) runManager(opts config.Options) (stop func() error, err 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	stop = func() error { cancel(); return <-done }
-	if err := WaitReady(ctx, "http://"+opts.ProbeAddr+"/readyz", 30*time.Second); err != nil {
-		_ = stop()
-		return nil, err
+	var result error
+	var once sync.Once
+	stop = func() error { once.Do(func() { cancel(); result = <-done }); return result }
+	readyCtx, readyCancel := context.WithCancel(ctx)
+	defer readyCancel()
+	ready := make(chan error, 1)
+	go func() { ready <- WaitReady(readyCtx, "http://"+opts.ProbeAddr+"/readyz", 30*time.Second) }()
+	select {
+	case err := <-ready:
+		if err != nil {
+			_ = stop()
+			return nil, err
+		}
+		return stop, nil
+	case err := <-done:
+		cancel()
+		return nil, fmt.Errorf("manager stopped while starting: %w", err)
 	}
-	return stop, nil
 }
 
 // WaitReady polls a readiness URL until it answers 200.

@@ -18,7 +18,8 @@ var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
 // InstallWebhook registers the generated MutatingWebhookConfiguration
 // (config/webhook/manifests.yaml) with the apiserver, pointed at a webhook
 // server on this machine at hostPort that presents a certificate signed by caPEM.
-func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caPEM []byte) error {
+// With replace, an existing registration is replaced.
+func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caPEM []byte, replace ...bool) error {
 	root, err := RepoRoot()
 	if err != nil {
 		return err
@@ -39,6 +40,9 @@ func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caP
 		w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
 			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: SystemNamespaces,
 		}}}
+	}
+	if len(replace) > 0 && replace[0] {
+		_ = cp.Client.Delete(ctx, cfg.DeepCopy())
 	}
 	if err := cp.Client.Create(ctx, cfg); err != nil {
 		return fmt.Errorf("register webhook: %w", err)
