@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,34 +15,6 @@ import (
 
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
-
-// children returns the PIDs of pid's live children.
-func children(pid int) []int {
-	var out []int
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, path := range stats {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) && fields[0] != "Z" {
-			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-			out = append(out, child)
-		}
-	}
-	return out
-}
-
-func alive(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[0] != "Z"
-}
 
 func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 	_, err := controlplane.Binary("wfe-conditions")
@@ -103,7 +74,7 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 	assert.Contains(t, table, "PipelineFailed")
 	assert.Contains(t, table, "PipelineTimeout")
 
-	kids := children(dev.Process.Pid)
+	kids := controlplane.Children(dev.Process.Pid)
 	require.GreaterOrEqual(t, len(kids), 5, "etcd, kube-apiserver, Tekton's controller, kwok and the manager run under dev")
 	require.NoError(t, dev.Process.Signal(syscall.SIGTERM))
 	exited := make(chan error, 1)
@@ -114,7 +85,7 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("dev did not stop within 60s of SIGTERM")
 	}
-	for _, pid := range kids {
-		assert.False(t, alive(pid), "process %d outlived dev", pid)
+	for _, p := range kids {
+		assert.False(t, controlplane.Alive(p.PID), "%s (%d) outlived dev", p.Name, p.PID)
 	}
 }

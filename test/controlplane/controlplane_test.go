@@ -2,9 +2,6 @@ package controlplane_test
 
 import (
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,22 +19,9 @@ import (
 // childProcesses lists the names of this process's live children.
 func childProcesses(t *testing.T) []string {
 	t.Helper()
-	self := strconv.Itoa(os.Getpid())
-	stats, err := filepath.Glob("/proc/[0-9]*/stat")
-	require.NoError(t, err)
 	var names []string
-	for _, path := range stats {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue // the process ended meanwhile
-		}
-		// /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces.
-		s := string(data)
-		end := strings.LastIndexByte(s, ')')
-		fields := strings.Fields(s[end+1:])
-		if len(fields) > 1 && fields[1] == self && fields[0] != "Z" {
-			names = append(names, s[strings.IndexByte(s, '(')+1:end])
-		}
+	for _, p := range controlplane.Children(os.Getpid()) {
+		names = append(names, p.Name)
 	}
 	return names
 }

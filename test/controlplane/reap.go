@@ -17,25 +17,13 @@ func ReapOrphans() int {
 		return 0
 	}
 	binDir := filepath.Join(root, "bin") + string(filepath.Separator)
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	killed := 0
-	for _, path := range stats {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) < 2 || fields[1] != "1" {
-			continue
-		}
-		dir := filepath.Dir(path)
-		exe, err := os.Readlink(filepath.Join(dir, "exe"))
+	for _, p := range Children(1) {
+		exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(p.PID), "exe"))
 		if err != nil || !strings.HasPrefix(exe, binDir) {
 			continue
 		}
-		pid, err := strconv.Atoi(filepath.Base(dir))
-		if err == nil && syscall.Kill(pid, syscall.SIGKILL) == nil {
+		if syscall.Kill(p.PID, syscall.SIGKILL) == nil {
 			killed++
 		}
 	}
