@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 # Every tool the tests and `make dev` run, built from the Go module proxy.
-TOOLS := etcd kube-apiserver kubectl controller-gen tekton-controller kwok
+TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs tekton-controller kwok
 GO_TEST_FLAGS ?= -timeout 45m
 export KUBEBUILDER_ASSETS := $(BIN)
 
@@ -36,6 +36,11 @@ manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from ma
 generate: $(BIN)/.tools ## Generate deepcopy code from markers.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths="./api/..."
 
+.PHONY: docs
+docs: $(BIN)/.tools ## Generate docs/api-reference.md from the API's Go types.
+	$(BIN)/crd-ref-docs --source-path=./api --config=hack/crd-ref-docs.yaml --renderer=markdown \
+		--output-path=docs/api-reference.md --log-level=WARN
+
 .PHONY: fmt
 fmt: ## Run go fmt.
 	go fmt ./...
@@ -46,12 +51,12 @@ vet: ## Run go vet and fail on files gofmt would change.
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then \
 		echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
 
-GENERATED = config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go
+GENERATED = config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
 
 .PHONY: verify-generated
 verify-generated: ## Regenerate; fail when the generated files were stale.
 	@before="$$(cat $$(find $(GENERATED) -type f 2>/dev/null | sort) 2>/dev/null | sha256sum)"; \
-	$(MAKE) --no-print-directory manifests generate >/dev/null; \
+	$(MAKE) --no-print-directory manifests generate docs >/dev/null; \
 	after="$$(cat $$(find $(GENERATED) -type f | sort) | sha256sum)"; \
 	if [ "$$before" != "$$after" ]; then \
 		echo "Generated files were stale (now regenerated; commit them):"; \
@@ -72,5 +77,5 @@ tools: ## Build kube-apiserver, etcd, kubectl, controller-gen, Tekton's controll
 	@for t in $(TOOLS); do hack/build-tool.sh $$t; done
 	@touch $(BIN)/.tools
 
-$(BIN)/.tools:
+$(BIN)/.tools: hack/build-tool.sh
 	@$(MAKE) --no-print-directory tools

@@ -42,6 +42,16 @@ kwok)
 	pkg=sigs.k8s.io/kwok/cmd/kwok
 	ldflags="-s -w"
 	;;
+kustomize)
+	module=kustomize
+	pkg=sigs.k8s.io/kustomize/kustomize/v5
+	ldflags="-s -w"
+	;;
+crd-ref-docs)
+	module=crd-ref-docs
+	pkg=github.com/elastic/crd-ref-docs
+	ldflags="-s -w"
+	;;
 controller-gen)
 	module=controller-gen
 	pkg=sigs.k8s.io/controller-tools/cmd/controller-gen

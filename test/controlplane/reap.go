@@ -8,9 +8,13 @@ import (
 	"syscall"
 )
 
-// ReapOrphans kills processes started from this repository's bin/ folder whose
-// parent has died (re-parented to init), as a test binary killed by
-// `go test -timeout` leaves them. It returns how many it killed.
+// harnessTools are the programs the harnesses start; only these are reaped.
+var harnessTools = map[string]bool{"etcd": true, "kube-apiserver": true, "tekton-controller": true, "kwok": true}
+
+// ReapOrphans kills harness processes (etcd, kube-apiserver, Tekton's
+// controller, kwok) started from this repository's bin/ folder whose parent
+// has died (re-parented to init), as a test binary killed by `go test
+// -timeout` leaves them. It returns how many it killed.
 func ReapOrphans() int {
 	root, err := RepoRoot()
 	if err != nil {
@@ -20,7 +24,7 @@ func ReapOrphans() int {
 	killed := 0
 	for _, p := range Children(1) {
 		exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(p.PID), "exe"))
-		if err != nil || !strings.HasPrefix(exe, binDir) {
+		if err != nil || !strings.HasPrefix(exe, binDir) || !harnessTools[filepath.Base(exe)] {
 			continue
 		}
 		if syscall.Kill(p.PID, syscall.SIGKILL) == nil {
