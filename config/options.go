@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -42,6 +43,9 @@ type Options struct {
 	// Workers is how many WorkflowExecutions are reconciled at once.
 	Workers int
 
+	// Certs configures the self-managed certificate mode.
+	Certs CertOptions
+
 	// DataStorage is where lifecycle audit events go; an empty URL turns
 	// auditing off.
 	DataStorage DataStorageOptions
@@ -49,6 +53,23 @@ type Options struct {
 	// SkipControllerNameValidation lets one process run several managers, as
 	// tests do; it has no flag.
 	SkipControllerNameValidation bool
+}
+
+// CertOptions configure the self-managed certificate mode, for clusters
+// without cert-manager: the manager keeps a CA and serving certificate in a
+// Secret, rotates them, and injects the CA into its webhook configuration.
+type CertOptions struct {
+	SelfManaged              bool
+	SecretName               string
+	Namespace                string
+	ServiceName              string
+	WebhookConfigurationName string
+	// ExtraDNSNames are further names the serving certificate carries.
+	ExtraDNSNames []string
+	CAValidity    time.Duration
+	Validity      time.Duration
+	RotationCheck time.Duration
+	Lookahead     time.Duration
 }
 
 // DataStorageOptions configure the audit client and its delivery.
@@ -80,6 +101,20 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PipelineSource, "pipeline-source", "bundle",
 		"Where Pipelines come from: bundle (Tekton bundles resolver on workflowRef.containerImage) or cluster (the Pipeline named workflowRef.workflowId in the PipelineRun's namespace).")
 	fs.IntVar(&o.Workers, "reconcile-workers", 4, "How many WorkflowExecutions are reconciled concurrently.")
+	c := &o.Certs
+	fs.BoolVar(&c.SelfManaged, "self-managed-certs", false, "Create, rotate and inject the webhook's certificates (clusters without cert-manager).")
+	fs.StringVar(&c.SecretName, "cert-secret-name", "wfe-conditions-webhook-server-cert", "Secret holding the self-managed CA and serving certificate.")
+	fs.StringVar(&c.Namespace, "cert-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of that Secret and of the webhook Service (default: $POD_NAMESPACE).")
+	fs.StringVar(&c.ServiceName, "webhook-service-name", "wfe-conditions-webhook-service", "Service in front of the webhook server; the serving certificate names it.")
+	fs.StringVar(&c.WebhookConfigurationName, "webhook-configuration-name", "wfe-conditions-mutating-webhook-configuration", "MutatingWebhookConfiguration whose CA bundle the manager injects.")
+	fs.Func("cert-extra-dns-names", "Comma-separated further DNS names for the self-managed serving certificate.", func(v string) error {
+		c.ExtraDNSNames = strings.Split(v, ",")
+		return nil
+	})
+	fs.DurationVar(&c.CAValidity, "cert-ca-validity", 10*365*24*time.Hour, "Validity of the self-managed CA.")
+	fs.DurationVar(&c.Validity, "cert-validity", 365*24*time.Hour, "Validity of the self-managed serving certificate.")
+	fs.DurationVar(&c.RotationCheck, "cert-rotation-check", 12*time.Hour, "How often the self-managed certificates are checked.")
+	fs.DurationVar(&c.Lookahead, "cert-lookahead", 90*24*time.Hour, "Rotate the self-managed certificates this long before they expire.")
 	ds := &o.DataStorage
 	fs.StringVar(&ds.URL, "datastorage-url", "", "Base URL of DataStorage, e.g. https://data-storage.kubernaut-system:8443; empty turns auditing off.")
 	fs.StringVar(&ds.TokenFile, "datastorage-token-file", "", "File holding the bearer token for DataStorage; re-read when it changes.")
@@ -99,6 +134,9 @@ func (o *Options) Validate() error {
 	}
 	if o.WebhookCertDir == "" {
 		return errors.New("--webhook-cert-dir must name a folder")
+	}
+	if c := o.Certs; c.SelfManaged && (c.Namespace == "" || c.SecretName == "" || c.ServiceName == "" || c.WebhookConfigurationName == "") {
+		return errors.New("--self-managed-certs needs --cert-namespace (or $POD_NAMESPACE), --cert-secret-name, --webhook-service-name and --webhook-configuration-name")
 	}
 	if o.Workers < 1 {
 		return fmt.Errorf("--reconcile-workers %d: want at least 1", o.Workers)

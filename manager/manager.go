@@ -24,7 +24,6 @@ import (
 	"kubernaut.ai/wfe-conditions/audit"
 	"kubernaut.ai/wfe-conditions/config"
 	"kubernaut.ai/wfe-conditions/reconciler"
-	"kubernaut.ai/wfe-conditions/webhook"
 )
 
 // LeaderElectionID names the Lease the replicas compete for.
@@ -95,7 +94,10 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
 
-	webhook.Register(mgr.GetWebhookServer())
+	webhookReady, err := setUpWebhook(mgr, o.Certs, o.WebhookCertDir)
+	if err != nil {
+		return nil, err
+	}
 	rec := &reconciler.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -116,7 +118,7 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("add health check: %w", err)
 	}
 	// Ready only once the webhook server answers TLS.
-	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+	if err := mgr.AddReadyzCheck("webhook", webhookReady); err != nil {
 		return nil, fmt.Errorf("add readiness check: %w", err)
 	}
 	return mgr, nil

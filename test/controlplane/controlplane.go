@@ -44,8 +44,14 @@ type ControlPlane struct {
 var reapOnce sync.Once
 
 type options struct {
+	crdPaths      []string
 	webhookPaths  []string
 	allTektonCRDs bool
+}
+
+// WithCRDs installs further CRDs from files or folders, e.g. cert-manager's.
+func WithCRDs(paths ...string) Option {
+	return func(o *options) { o.crdPaths = append(o.crdPaths, paths...) }
 }
 
 // WithAllTektonCRDs installs every Tekton CRD, as Tekton's controller needs,
@@ -100,7 +106,7 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 	scheme := NewScheme()
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: filepath.Join(root, "bin"),
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		CRDDirectoryPaths:     append([]string{filepath.Join(root, "config", "crd", "bases")}, o.crdPaths...),
 		CRDs:                  crds,
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,

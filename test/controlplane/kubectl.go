@@ -11,6 +11,11 @@ import (
 // Kubectl runs the built kubectl against the control plane and returns its
 // standard output, or an error carrying its standard error.
 func (cp *ControlPlane) Kubectl(ctx context.Context, args ...string) (string, error) {
+	return cp.KubectlStdin(ctx, nil, args...)
+}
+
+// KubectlStdin is Kubectl with data on its standard input.
+func (cp *ControlPlane) KubectlStdin(ctx context.Context, stdin []byte, args ...string) (string, error) {
 	path, err := Binary("kubectl")
 	if err != nil {
 		return "", err
@@ -18,6 +23,9 @@ func (cp *ControlPlane) Kubectl(ctx context.Context, args ...string) (string, er
 	cmd := exec.CommandContext(ctx, path, append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	if err := cmd.Run(); err != nil {
 		return stdout.String(), fmt.Errorf("kubectl %v: %w: %s", args, err, stderr.String())
 	}

@@ -1,0 +1,68 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/webhook"
+)
+
+// setUpWebhook registers the admission handlers and returns the readiness
+// check of the webhook server. With self-managed certificates the server
+// starts only once cert-controller has put the certificate in place.
+func setUpWebhook(mgr ctrl.Manager, o config.CertOptions, certDir string) (healthz.Checker, error) {
+	if !o.SelfManaged {
+		webhook.Register(mgr.GetWebhookServer())
+		return mgr.GetWebhookServer().StartedChecker(), nil
+	}
+	ready := make(chan struct{})
+	svc := fmt.Sprintf("%s.%s.svc", o.ServiceName, o.Namespace)
+	err := rotator.AddRotator(mgr, &rotator.CertRotator{
+		SecretKey:              types.NamespacedName{Namespace: o.Namespace, Name: o.SecretName},
+		CertDir:                certDir,
+		CAName:                 "wfe-conditions-ca",
+		CAOrganization:         "kubernaut",
+		DNSName:                svc,
+		ExtraDNSNames:          append([]string{svc + ".cluster.local"}, o.ExtraDNSNames...),
+		IsReady:                ready,
+		Webhooks:               []rotator.WebhookInfo{{Name: o.WebhookConfigurationName, Type: rotator.Mutating}},
+		CaCertDuration:         o.CAValidity,
+		ServerCertDuration:     o.Validity,
+		RotationCheckFrequency: o.RotationCheck,
+		LookaheadInterval:      o.Lookahead,
+		// Every replica serves the webhook, so every replica keeps the files
+		// fresh; writes to the Secret are guarded by resourceVersion.
+		RequireLeaderElection: false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up certificate rotation: %w", err)
+	}
+	// The webhook server is added to the manager once the certificate exists.
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		select {
+		case <-ready:
+			webhook.Register(mgr.GetWebhookServer())
+		case <-ctx.Done():
+		}
+		return nil
+	})); err != nil {
+		return nil, err
+	}
+	return func(req *http.Request) error {
+		select {
+		case <-ready:
+			return mgr.GetWebhookServer().StartedChecker()(req)
+		default:
+			return errors.New("the self-managed certificate is not ready yet")
+		}
+	}, nil
+}

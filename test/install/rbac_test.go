@@ -1,0 +1,66 @@
+package install
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+func canI(t *testing.T, cp *controlplane.ControlPlane, args ...string) bool {
+	t.Helper()
+	out, _ := cp.Kubectl(t.Context(), append([]string{"auth", "can-i", "--as=" + serviceAccount}, args...)...)
+	return strings.TrimSpace(out) == "yes"
+}
+
+func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
+	cp := controlplane.Start(t, controlplane.WithCRDs(certManagerCRDs(t)))
+	_, err := cp.KubectlStdin(t.Context(), render(t, "default"), "apply", "--server-side", "-f", "-")
+	require.NoError(t, err)
+
+	allowed := [][]string{
+		{"get", "workflowexecutions.workflowexecution.kubernaut.ai", "-A"},
+		{"list", "workflowexecutions.workflowexecution.kubernaut.ai", "-A"},
+		{"watch", "workflowexecutions.workflowexecution.kubernaut.ai", "-A"},
+		{"patch", "workflowexecutions.workflowexecution.kubernaut.ai", "-n", "team-a"},
+		{"update", "workflowexecutions.workflowexecution.kubernaut.ai", "--subresource=status", "-n", "team-a"},
+		{"patch", "workflowexecutions.workflowexecution.kubernaut.ai", "--subresource=status", "-n", "team-a"},
+		{"update", "workflowexecutions.workflowexecution.kubernaut.ai", "--subresource=finalizers", "-n", "team-a"},
+		{"create", "pipelineruns.tekton.dev", "-n", "team-a"},
+		{"delete", "pipelineruns.tekton.dev", "-n", "team-a"},
+		{"watch", "pipelineruns.tekton.dev", "-A"},
+		{"get", "taskruns.tekton.dev", "-n", "team-a"},
+		{"create", "events.events.k8s.io", "-n", "team-a"},
+		{"update", "leases.coordination.k8s.io", "-n", namespace},
+	}
+	for _, a := range allowed {
+		assert.True(t, canI(t, cp, a...), "allowed: %v", a)
+	}
+	denied := [][]string{
+		{"get", "secrets", "-n", namespace},
+		{"list", "secrets", "-A"},
+		{"*", "*", "-A"},
+		{"delete", "workflowexecutions.workflowexecution.kubernaut.ai", "-n", "team-a"},
+		{"create", "workflowexecutions.workflowexecution.kubernaut.ai", "-n", "team-a"},
+		{"update", "pipelineruns.tekton.dev", "-n", "team-a"},
+		{"list", "taskruns.tekton.dev", "-A"},
+		{"create", "pods", "-n", "team-a"},
+		{"update", "mutatingwebhookconfigurations"},
+		{"update", "leases.coordination.k8s.io", "-n", "team-a"},
+	}
+	for _, d := range denied {
+		assert.False(t, canI(t, cp, d...), "denied: %v", d)
+	}
+
+	t.Run("the self-managed overlay adds Secrets in its own namespace only", func(t *testing.T) {
+		_, err := cp.KubectlStdin(t.Context(), render(t, "self-managed"), "apply", "--server-side", "-f", "-")
+		require.NoError(t, err)
+		assert.True(t, canI(t, cp, "update", "secrets", "-n", namespace))
+		assert.False(t, canI(t, cp, "get", "secrets", "-n", "team-a"))
+		assert.True(t, canI(t, cp, "patch", "mutatingwebhookconfigurations/wfe-conditions-mutating-webhook-configuration"))
+		assert.False(t, canI(t, cp, "patch", "mutatingwebhookconfigurations/another"))
+	})
+}

@@ -1,0 +1,47 @@
+// Package install tests the cluster-wide install: the kustomize manifests
+// against the real apiserver, the generated RBAC, self-managed certificates,
+// the webhook server's TLS, and leader election between manager processes.
+package install
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+const (
+	namespace      = "wfe-conditions-system"
+	serviceAccount = "system:serviceaccount:wfe-conditions-system:wfe-conditions-controller-manager"
+)
+
+// render runs bin/kustomize on an overlay of config/.
+func render(t *testing.T, overlay string) []byte {
+	t.Helper()
+	kustomize, err := controlplane.Binary("kustomize")
+	require.NoError(t, err)
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	var out, stderr bytes.Buffer
+	cmd := exec.Command(kustomize, "build", filepath.Join(root, "config", overlay))
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	return out.Bytes()
+}
+
+// certManagerCRDs is the folder of cert-manager's CRDs in its Go module.
+func certManagerCRDs(t *testing.T) string {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command("go", "mod", "download", "-json", "github.com/cert-manager/cert-manager@v1.21.2")
+	cmd.Stdout = &out
+	require.NoError(t, cmd.Run())
+	var mod struct{ Dir string }
+	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
+	return filepath.Join(mod.Dir, "deploy", "crds")
+}
