@@ -66,6 +66,46 @@ verify-generated: ## Regenerate; fail when the generated files were stale.
 test: tools build verify-generated vet ## Run every test against a real kube-apiserver (builds what it needs).
 	go test $(GO_TEST_FLAGS) ./...
 
+##@ Deployment
+
+IMG ?= wfe-conditions:latest
+KUSTOMIZE := $(BIN)/kustomize
+KUBECTL ?= $(BIN)/kubectl
+# OVERLAY=self-managed installs without cert-manager.
+OVERLAY ?= default
+
+.PHONY: install
+install: $(BIN)/.tools ## Install the CRD into the cluster of $$KUBECONFIG.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: $(BIN)/.tools ## Remove the CRD (and with it every WorkflowExecution).
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: $(BIN)/.tools ## Install everything; IMG= selects the image, OVERLAY=self-managed skips cert-manager.
+	$(MAKE) --no-print-directory render-installer OUT=- | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: $(BIN)/.tools ## Remove everything deploy installed.
+	$(MAKE) --no-print-directory render-installer OUT=- | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: build-installer
+build-installer: $(BIN)/.tools ## Write everything into one dist/install.yaml.
+	@mkdir -p dist
+	$(MAKE) --no-print-directory render-installer OUT=dist/install.yaml
+
+.PHONY: render-installer
+render-installer:
+	@tmp=$$(mktemp -d); cp -r config $$tmp/; \
+	(cd $$tmp/config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)); \
+	if [ "$(OUT)" = "-" ]; then $(KUSTOMIZE) build $$tmp/config/$(OVERLAY); else $(KUSTOMIZE) build $$tmp/config/$(OVERLAY) > $(OUT); fi; \
+	rm -rf $$tmp
+
+.PHONY: docker-build
+docker-build: ## Build the image $(IMG) (needs a container engine; none runs on the project's machines).
+	docker build -t $(IMG) .
+
 ##@ Build
 
 .PHONY: build

@@ -20,6 +20,11 @@ var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
 // server on this machine at hostPort that presents a certificate signed by caPEM.
 // With replace, an existing registration is replaced.
 func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caPEM []byte, replace ...bool) error {
+	return cp.InstallWebhookAs(ctx, "wfe-conditions", hostPort, caPEM, replace...)
+}
+
+// InstallWebhookAs is InstallWebhook under another configuration name.
+func (cp *ControlPlane) InstallWebhookAs(ctx context.Context, name, hostPort string, caPEM []byte, replace ...bool) error {
 	root, err := RepoRoot()
 	if err != nil {
 		return err
@@ -32,7 +37,7 @@ func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caP
 	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
 		return fmt.Errorf("decode webhook manifest: %w", err)
 	}
-	cfg.Name = "wfe-conditions"
+	cfg.Name = name
 	for i := range cfg.Webhooks {
 		w := &cfg.Webhooks[i]
 		url := "https://" + hostPort + *w.ClientConfig.Service.Path

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
@@ -44,4 +45,11 @@ func certManagerCRDs(t *testing.T) string {
 	var mod struct{ Dir string }
 	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
 	return filepath.Join(mod.Dir, "deploy", "crds")
+}
+
+func writeCerts(t *testing.T, dir string) {
+	t.Helper()
+	b, err := certs.SelfSigned("127.0.0.1", "localhost")
+	require.NoError(t, err)
+	require.NoError(t, b.WriteFiles(dir))
 }

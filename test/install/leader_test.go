@@ -1,0 +1,113 @@
+package install
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// replica is a manager process of its own.
+type replica struct {
+	cmd     *exec.Cmd
+	metrics string
+}
+
+func startReplica(t *testing.T, cp *controlplane.ControlPlane) *replica {
+	t.Helper()
+	bin, err := controlplane.Binary("wfe-conditions")
+	require.NoError(t, err)
+	opts, err := controlplane.ManagerOptions(t.TempDir())
+	require.NoError(t, err)
+	writeCerts(t, opts.WebhookCertDir)
+	cmd := exec.Command(bin, "--kubeconfig", cp.Kubeconfig, "--webhook-host", opts.WebhookHost,
+		"--webhook-port", strconv.Itoa(opts.WebhookPort), "--webhook-cert-dir", opts.WebhookCertDir,
+		"--metrics-bind-address", opts.MetricsAddr, "--health-probe-bind-address", opts.ProbeAddr,
+		"--leader-elect", "--leader-election-namespace=default", "--leader-election-lease-duration=4s")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	log, err := os.Create(opts.WebhookCertDir + "/../manager.log")
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = log, log
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.NoError(t, controlplane.WaitReady(t.Context(), "http://"+opts.ProbeAddr+"/readyz", 30*time.Second))
+	return &replica{cmd: cmd, metrics: "http://" + opts.MetricsAddr + "/metrics"}
+}
+
+// reconciles is the replica's count of successful WorkflowExecution reconciles.
+func (r *replica) reconciles(t *testing.T) int {
+	t.Helper()
+	resp, err := http.Get(r.metrics)
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if strings.HasPrefix(line, `controller_runtime_reconcile_total{controller="workflowexecution",result="success"}`) {
+			n, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return int(n)
+		}
+	}
+	return 0
+}
+
+func createdWE(t *testing.T, cp *controlplane.ControlPlane, name string) {
+	t.Helper()
+	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name},
+		Spec: wfev1.WorkflowExecutionSpec{RemediationRequestRef: corev1.ObjectReference{Name: "rr"},
+			WorkflowRef:    wfev1.WorkflowRef{WorkflowID: "w", Version: "1", ContainerImage: "registry.example/w:1"},
+			TargetResource: "default/deployment/web"}}
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	require.Eventually(t, func() bool {
+		got := &wfev1.WorkflowExecution{}
+		if cp.Client.Get(t.Context(), client.ObjectKeyFromObject(we), got) != nil {
+			return false
+		}
+		c := got.Condition(wfev1.ConditionTektonPipelineCreated)
+		return c != nil && c.Status == metav1.ConditionTrue
+	}, 20*time.Second, 50*time.Millisecond, "%s progresses", name)
+}
+
+func TestTwoManagersElectOneReconcilerAndFailOver(t *testing.T) {
+	cp := controlplane.Start(t)
+	a, b := startReplica(t, cp), startReplica(t, cp)
+
+	for i := range 3 {
+		createdWE(t, cp, fmt.Sprintf("before-%d", i))
+	}
+	leader, follower := a, b
+	if b.reconciles(t) > 0 {
+		leader, follower = b, a
+	}
+	assert.Positive(t, leader.reconciles(t), "the leader reconciles")
+	assert.Zero(t, follower.reconciles(t), "the other replica does not")
+	lease := &coordinationv1.Lease{}
+	require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: manager.LeaderElectionID}, lease))
+	require.NotNil(t, lease.Spec.HolderIdentity)
+
+	// The leader dies without releasing its lease; the other waits it out.
+	require.NoError(t, leader.cmd.Process.Signal(syscall.SIGKILL))
+	killed := time.Now()
+	createdWE(t, cp, "after-failover")
+	t.Logf("after the leader was killed, a new WorkflowExecution progressed within %s (lease 4s)", time.Since(killed).Round(time.Millisecond))
+	assert.Positive(t, follower.reconciles(t), "the other replica took over")
+	assert.Less(t, time.Since(killed), 15*time.Second)
+}
