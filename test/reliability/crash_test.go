@@ -1,0 +1,33 @@
+package reliability
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestAKilledManagerConvergesAfterRestart(t *testing.T) {
+	e := setup(t)
+	rec := e.record(t)
+	m := e.startManager(t)
+	const n = 200
+	// Create them over a few seconds, so that at the kill some are new, some
+	// running, some finished and some waiting for their acknowledgement.
+	for i := range n {
+		require.NoError(t, e.cp.Client.Create(t.Context(), newWE(fmt.Sprintf("we-%03d", i))))
+		if i%20 == 19 {
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	rssBefore := m.peakRSS()
+	m.kill9()
+	killed := time.Now()
+	restarted := e.startManager(t)
+	took := e.waitAllComplete(t, n, 5*time.Minute)
+	time.Sleep(time.Second) // let late writes arrive at the recorder
+	dups := e.check(t, rec)
+	t.Logf("crash: %d WEs converged %s after the restart (%s after the kill -9); duplicate audit events: %d; manager peak RSS %d MiB before the kill, %d MiB after",
+		n, took.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond), dups, rssBefore, restarted.peakRSS())
+}

@@ -1,0 +1,258 @@
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
+	"kubernaut.ai/wfe-conditions/certs"
+	"kubernaut.ai/wfe-conditions/reconciler"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/tekton"
+)
+
+const ns = "reliability"
+
+// env is a control plane with Tekton's real controller, kwok, the DataStorage
+// test server and the webhook registered at a fixed address, so that manager
+// processes can come and go.
+type env struct {
+	cp   *controlplane.ControlPlane
+	ds   *datastorage.Server
+	dir  string
+	port int
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	cp := controlplane.Start(t, controlplane.WithAllTektonCRDs())
+	dir := t.TempDir()
+	tk, err := tekton.Start(cp, dir)
+	require.NoError(t, err)
+	t.Cleanup(tk.Stop)
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	ds, err := datastorage.Start(datastorage.ContractPath(root))
+	require.NoError(t, err)
+	t.Cleanup(ds.Close)
+	cp.CreateNamespace(t, ns)
+	one := func(name string, annotations map[string]string) *tektonv1.Pipeline {
+		return &tektonv1.Pipeline{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: tektonv1.PipelineSpec{
+			Params: tektonv1.ParamSpecs{{Name: "TARGET_RESOURCE", Type: tektonv1.ParamTypeString}},
+			Tasks: []tektonv1.PipelineTask{{Name: "act", TaskSpec: &tektonv1.EmbeddedTask{
+				Metadata: tektonv1.PipelineTaskMetadata{Annotations: annotations},
+				TaskSpec: tektonv1.TaskSpec{Steps: []tektonv1.Step{{Name: "run", Image: "registry.example/tools:1", Script: "echo act"}}},
+			}}},
+		}}
+	}
+	require.NoError(t, cp.Client.Create(t.Context(), one("slow", map[string]string{tekton.AnnotationDelay: "3s"})))
+	port, err := controlplane.FreePort()
+	require.NoError(t, err)
+	b, err := certs.SelfSigned("127.0.0.1", "localhost")
+	require.NoError(t, err)
+	require.NoError(t, b.WriteFiles(filepath.Join(dir, "certs")))
+	require.NoError(t, cp.InstallWebhook(t.Context(), net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), b.CAPEM))
+	return &env{cp: cp, ds: ds, dir: dir, port: port}
+}
+
+// proc is a manager process.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (e *env) startManager(t *testing.T) *proc {
+	t.Helper()
+	bin, err := controlplane.Binary("wfe-conditions")
+	require.NoError(t, err)
+	ports := make([]int, 2)
+	for i := range ports {
+		ports[i], err = controlplane.FreePort()
+		require.NoError(t, err)
+	}
+	cmd := exec.Command(bin, "--kubeconfig", e.cp.Kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(e.port),
+		"--webhook-cert-dir", filepath.Join(e.dir, "certs"), "--metrics-bind-address", "127.0.0.1:"+strconv.Itoa(ports[0]),
+		"--health-probe-bind-address", "127.0.0.1:"+strconv.Itoa(ports[1]), "--pipeline-source=cluster",
+		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s")
+	log, err := os.OpenFile(filepath.Join(e.dir, "manager.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.done })
+	require.NoError(t, controlplane.WaitReady(t.Context(), "http://127.0.0.1:"+strconv.Itoa(ports[1])+"/readyz", 30*time.Second))
+	return p
+}
+
+// peakRSS is the process's peak resident memory in MiB.
+func (p *proc) peakRSS() int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+func (p *proc) kill9() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// recorder keeps every version of every WorkflowExecution a watcher sees.
+type recorder struct {
+	mu       sync.Mutex
+	versions map[string][]*wfev1.WorkflowExecution
+	stop     func()
+}
+
+func (e *env) record(t *testing.T) *recorder {
+	t.Helper()
+	w, err := e.cp.WatchClient(t).Watch(context.Background(), &wfev1.WorkflowExecutionList{}, client.InNamespace(ns))
+	require.NoError(t, err)
+	r := &recorder{versions: map[string][]*wfev1.WorkflowExecution{}, stop: w.Stop}
+	go func() {
+		for ev := range w.ResultChan() {
+			if we, ok := ev.Object.(*wfev1.WorkflowExecution); ok && (ev.Type == watch.Added || ev.Type == watch.Modified) {
+				r.mu.Lock()
+				r.versions[we.Name] = append(r.versions[we.Name], we)
+				r.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(w.Stop)
+	return r
+}
+
+func newWE(name string) *wfev1.WorkflowExecution {
+	return &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{Name: "rr-" + name},
+			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "slow", Version: "1", ContainerImage: "registry.example/slow:1"},
+			TargetResource:        ns + "/deployment/web",
+		},
+	}
+}
+
+// waitAllComplete waits until every WorkflowExecution of the namespace is
+// complete and audited, and returns how long that took.
+func (e *env) waitAllComplete(t *testing.T, n int, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		list := &wfev1.WorkflowExecutionList{}
+		require.NoError(t, e.cp.Client.List(t.Context(), list, client.InNamespace(ns)))
+		done := 0
+		for i := range list.Items {
+			we := &list.Items[i]
+			c := we.Condition(wfev1.ConditionTektonPipelineComplete)
+			a := we.Condition(wfev1.ConditionAuditRecorded)
+			if c != nil && c.Status != metav1.ConditionUnknown && a != nil && a.Status == metav1.ConditionTrue {
+				done++
+			}
+		}
+		return done == n
+	}, timeout, 500*time.Millisecond, "all %d WorkflowExecutions complete and audited", n)
+	return time.Since(start)
+}
+
+// check verifies the invariants over everything the recorder saw and returns
+// the number of duplicate audit events.
+func (e *env) check(t *testing.T, r *recorder) int {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	status := func(we *wfev1.WorkflowExecution, typ string) metav1.ConditionStatus {
+		if c := we.Condition(typ); c != nil {
+			return c.Status
+		}
+		return ""
+	}
+	for name, versions := range r.versions {
+		var prev *wfev1.WorkflowExecution
+		for _, we := range versions {
+			if len(we.Status.Conditions) == 0 {
+				continue // the create, before any status write
+			}
+			assert.Len(t, we.Status.Conditions, 4, "%s rv %s carries the four conditions", name, we.ResourceVersion)
+			for _, c := range we.Status.Conditions {
+				assert.Equal(t, we.Generation, c.ObservedGeneration, "%s %s observedGeneration", name, c.Type)
+			}
+			if prev != nil {
+				if status(prev, wfev1.ConditionTektonPipelineCreated) == metav1.ConditionTrue {
+					assert.Equal(t, metav1.ConditionTrue, status(we, wfev1.ConditionTektonPipelineCreated), "%s: Created went back", name)
+				}
+				if status(prev, wfev1.ConditionTektonPipelineRunning) == metav1.ConditionTrue {
+					assert.NotEqual(t, metav1.ConditionUnknown, status(we, wfev1.ConditionTektonPipelineRunning), "%s: Running went back", name)
+				}
+				if pc := prev.Condition(wfev1.ConditionTektonPipelineComplete); pc != nil && pc.Status != metav1.ConditionUnknown {
+					c := we.Condition(wfev1.ConditionTektonPipelineComplete)
+					assert.Equal(t, pc.Status, c.Status, "%s: a finished Complete changed", name)
+					assert.Equal(t, pc.Reason, c.Reason, "%s: a finished Complete changed", name)
+				}
+			}
+			prev = we
+		}
+	}
+	// One PipelineRun per WorkflowExecution, and final conditions that match it.
+	prs := &tektonv1.PipelineRunList{}
+	require.NoError(t, e.cp.Client.List(t.Context(), prs, client.InNamespace(ns)))
+	perWE := map[string][]tektonv1.PipelineRun{}
+	for _, pr := range prs.Items {
+		perWE[pr.Labels[reconciler.LabelWorkflowExecution]] = append(perWE[pr.Labels[reconciler.LabelWorkflowExecution]], pr)
+	}
+	list := &wfev1.WorkflowExecutionList{}
+	require.NoError(t, e.cp.Client.List(t.Context(), list, client.InNamespace(ns)))
+	for _, we := range list.Items {
+		require.Len(t, perWE[we.Name], 1, "%s has exactly one PipelineRun", we.Name)
+		pr := perWE[we.Name][0]
+		if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil && c.Status == corev1.ConditionTrue {
+			assert.Equal(t, metav1.ConditionTrue, status(&we, wfev1.ConditionTektonPipelineComplete), we.Name)
+		}
+	}
+	// Every lifecycle event reached DataStorage at least once.
+	received := map[string]int{}
+	for _, ev := range e.ds.Events() {
+		received[ev.EventData.ExecutionName+" "+ev.EventType]++
+	}
+	dups := 0
+	for _, we := range list.Items {
+		for _, typ := range audit.DueEvents(&we) {
+			n := received[we.Name+" "+typ]
+			assert.GreaterOrEqual(t, n, 1, "%s %s reached DataStorage", we.Name, typ)
+			if n > 1 {
+				dups += n - 1
+			}
+		}
+	}
+	return dups
+}
