@@ -1,0 +1,56 @@
+package reliability
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+func TestAnotherWriterPatchingStatusBreaksNoInvariant(t *testing.T) {
+	e := setup(t)
+	rec := e.record(t)
+	e.startManager(t)
+	const n = 20
+	for i := range n {
+		require.NoError(t, e.cp.Client.Create(t.Context(), newWE(fmt.Sprintf("conflict-%02d", i))))
+	}
+	// Another controller owns a condition of its own and writes it 100 times
+	// with server-side apply while the lifecycles run; conditions is a map
+	// keyed by type, so its writes merge with ours.
+	writes, conflicts := 0, 0
+	for i := range 100 {
+		name := fmt.Sprintf("conflict-%02d", i%n)
+		patch := &wfev1.WorkflowExecution{
+			TypeMeta:   metav1.TypeMeta{APIVersion: wfev1.GroupVersion.String(), Kind: "WorkflowExecution"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Status: wfev1.WorkflowExecutionStatus{Conditions: []metav1.Condition{{
+				Type: "ExternalCheck", Status: metav1.ConditionTrue, Reason: "Checked",
+				Message: fmt.Sprintf("check %d", i), LastTransitionTime: metav1.Now(), ObservedGeneration: 1,
+			}}},
+		}
+		err := e.cp.Client.Status().Patch(t.Context(), patch, client.Apply, client.FieldOwner("external-checker"), client.ForceOwnership)
+		if err != nil {
+			conflicts++
+		} else {
+			writes++
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+	took := e.waitAllComplete(t, n, 3*time.Minute)
+	time.Sleep(time.Second)
+	dups := e.checkAllowing(t, rec, "ExternalCheck")
+	t.Logf("conflicts: %d foreign status writes (%d refused) during %d lifecycles; all converged %s later; duplicate audit events: %d", writes, conflicts, n, took.Round(time.Millisecond), dups)
+	assert.Positive(t, writes)
+	list := &wfev1.WorkflowExecutionList{}
+	require.NoError(t, e.cp.Client.List(t.Context(), list, client.InNamespace(ns)))
+	for _, we := range list.Items {
+		assert.NotNil(t, we.Condition("ExternalCheck"), "%s keeps the other writer's condition", we.Name)
+	}
+}
