@@ -83,7 +83,9 @@ type proc struct {
 	done chan struct{}
 }
 
-func (e *env) startManager(t *testing.T) *proc {
+// startManager runs a manager process serving the registered webhook address;
+// extra flags are appended (a later --webhook-port wins).
+func (e *env) startManager(t *testing.T, extra ...string) *proc {
 	t.Helper()
 	bin, err := controlplane.Binary("wfe-conditions")
 	require.NoError(t, err)
@@ -96,6 +98,7 @@ func (e *env) startManager(t *testing.T) *proc {
 		"--webhook-cert-dir", filepath.Join(e.dir, "certs"), "--metrics-bind-address", "127.0.0.1:"+strconv.Itoa(ports[0]),
 		"--health-probe-bind-address", "127.0.0.1:"+strconv.Itoa(ports[1]), "--pipeline-source=cluster",
 		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s")
+	cmd.Args = append(cmd.Args, extra...)
 	log, err := os.OpenFile(filepath.Join(e.dir, "manager.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = log, log

@@ -1,0 +1,63 @@
+package reliability
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
+	e := setup(t)
+	rec := e.record(t)
+	other, err := controlplane.FreePort()
+	require.NoError(t, err)
+	leaderFlags := []string{"--leader-elect", "--leader-election-namespace=default", "--leader-election-lease-duration=6s"}
+	first := e.startManager(t, leaderFlags...)
+	// Wait until the first holds the lease, then start the standby.
+	require.Eventually(t, func() bool {
+		return e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: manager.LeaderElectionID}, &coordinationv1.Lease{}) == nil
+	}, 20*time.Second, 100*time.Millisecond)
+	e.startManager(t, append(leaderFlags, "--webhook-port", strconv.Itoa(other))...)
+
+	const n = 60
+	for i := range n {
+		require.NoError(t, e.cp.Client.Create(t.Context(), newWE(fmt.Sprintf("failover-%02d", i))))
+	}
+	time.Sleep(2 * time.Second) // mid-run: created, some running
+	first.kill9()
+	killed := time.Now()
+	took := e.waitAllComplete(t, n, 3*time.Minute)
+	time.Sleep(time.Second)
+	dups := e.check(t, rec)
+	lease := &coordinationv1.Lease{}
+	require.NoError(t, e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: manager.LeaderElectionID}, lease))
+	t.Logf("failover: leader killed with %d WEs in flight; all complete and audited %s later (lease 6s); holder now %s; duplicates %d",
+		n, took.Round(time.Millisecond), *lease.Spec.HolderIdentity, dups)
+	assert.Less(t, time.Since(killed), time.Minute)
+}
+
+func TestWithTheWebhookProcessGoneCreatesSucceedAndConditionsAreComplete(t *testing.T) {
+	e := setup(t)
+	rec := e.record(t)
+	// The registered webhook address has no server: the manager serves elsewhere.
+	elsewhere, err := controlplane.FreePort()
+	require.NoError(t, err)
+	e.startManager(t, "--webhook-port", strconv.Itoa(elsewhere))
+	const n = 20
+	for i := range n {
+		require.NoError(t, e.cp.Client.Create(t.Context(), newWE(fmt.Sprintf("no-webhook-%02d", i))), "creates succeed")
+	}
+	took := e.waitAllComplete(t, n, 2*time.Minute)
+	time.Sleep(time.Second)
+	dups := e.check(t, rec)
+	t.Logf("webhook outage: %d WEs created and finished in %s with the webhook gone; duplicates %d", n, took.Round(time.Millisecond), dups)
+}
