@@ -4,8 +4,10 @@ package controlplane
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +38,8 @@ type ControlPlane struct {
 	// installed with WithWebhook.
 	Webhook *envtest.WebhookInstallOptions
 
-	env *envtest.Environment
+	env       *envtest.Environment
+	restarted []*exec.Cmd
 }
 
 // reapOnce clears what an earlier, killed test binary left running, once per
@@ -143,6 +146,14 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 
 // Stop stops the apiserver and etcd and removes their data.
 func (cp *ControlPlane) Stop() error {
+	for _, c := range cp.restarted {
+		_ = c.Process.Signal(syscall.SIGTERM)
+		deadline := time.Now().Add(20 * time.Second)
+		for Alive(c.Process.Pid) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = c.Process.Kill()
+	}
 	return cp.env.Stop()
 }
 
