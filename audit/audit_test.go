@@ -27,10 +27,7 @@ func startServer(t *testing.T) *datastorage.Server {
 	t.Helper()
 	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
-	s, err := datastorage.Start(datastorage.ContractPath(root))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
+	return datastorage.StartTest(t, root)
 }
 
 // finishedWE is a WorkflowExecution whose PipelineRun started and ended.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -224,4 +225,16 @@ func problem(w http.ResponseWriter, status int, title, detail string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"type": "https://kubernaut.ai/problems/validation-error", "title": title, "status": status, "detail": detail,
 	})
+}
+
+// StartTest starts a server with the contract beside the repository and
+// closes it when the test ends.
+func StartTest(t testing.TB, repoRoot string) *Server {
+	t.Helper()
+	s, err := Start(ContractPath(repoRoot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }

@@ -24,12 +24,8 @@ func startDataStorage(t *testing.T) *datastorage.Server {
 	t.Helper()
 	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
-	s, err := datastorage.Start(datastorage.ContractPath(root))
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		s.Close()
-		assert.Empty(t, s.Invalid(), "every request the client sent is valid against the contract")
-	})
+	s := datastorage.StartTest(t, root)
+	t.Cleanup(func() { assert.Empty(t, s.Invalid(), "every request the client sent is valid against the contract") })
 	return s
 }
 

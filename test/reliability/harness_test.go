@@ -54,9 +54,7 @@ func setup(t *testing.T) *env {
 	t.Cleanup(tk.Stop)
 	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
-	ds, err := datastorage.Start(datastorage.ContractPath(root))
-	require.NoError(t, err)
-	t.Cleanup(ds.Close)
+	ds := datastorage.StartTest(t, root)
 	cp.CreateNamespace(t, ns)
 	one := func(name string, annotations map[string]string) *tektonv1.Pipeline {
 		return &tektonv1.Pipeline{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: tektonv1.PipelineSpec{
