@@ -34,9 +34,6 @@ type ControlPlane struct {
 	Scheme *runtime.Scheme
 	// Kubeconfig is the path of a kubeconfig file the built kubectl accepts.
 	Kubeconfig string
-	// Webhook holds where the apiserver expects the webhook server, when
-	// installed with WithWebhook.
-	Webhook *envtest.WebhookInstallOptions
 
 	env       *envtest.Environment
 	restarted []*exec.Cmd
@@ -48,7 +45,6 @@ var reapOnce sync.Once
 
 type options struct {
 	crdPaths      []string
-	webhookPaths  []string
 	allTektonCRDs bool
 }
 
@@ -63,13 +59,6 @@ func WithAllTektonCRDs() Option { return func(o *options) { o.allTektonCRDs = tr
 
 // Option tunes Start.
 type Option func(*options)
-
-// WithWebhook registers the webhook configurations found in the given manifest
-// files or folders, pointed at a local TLS server whose host, port and
-// certificate folder are in ControlPlane.Webhook.
-func WithWebhook(paths ...string) Option {
-	return func(o *options) { o.webhookPaths = append(o.webhookPaths, paths...) }
-}
 
 // NewScheme returns a scheme with the core types, ours and Tekton's.
 func NewScheme() *runtime.Scheme {
@@ -108,15 +97,11 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 	}
 	scheme := NewScheme()
 	env := &envtest.Environment{
-		BinaryAssetsDirectory: filepath.Join(root, "bin"),
-		CRDDirectoryPaths:     append([]string{filepath.Join(root, "config", "crd", "bases")}, o.crdPaths...),
-		CRDs:                  crds,
-		ErrorIfCRDPathMissing: true,
-		Scheme:                scheme,
-		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths:                    o.webhookPaths,
-			IgnoreErrorIfPathMissing: false,
-		},
+		BinaryAssetsDirectory:   filepath.Join(root, "bin"),
+		CRDDirectoryPaths:       append([]string{filepath.Join(root, "config", "crd", "bases")}, o.crdPaths...),
+		CRDs:                    crds,
+		ErrorIfCRDPathMissing:   true,
+		Scheme:                  scheme,
 		ControlPlaneStopTimeout: 20 * time.Second,
 	}
 	if err := requireBinaries(env.BinaryAssetsDirectory); err != nil {
@@ -129,9 +114,6 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{Config: cfg, Scheme: scheme, env: env}
-	if len(o.webhookPaths) > 0 {
-		cp.Webhook = &env.WebhookInstallOptions
-	}
 	if cp.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		_ = env.Stop()
 		return nil, err

@@ -111,6 +111,22 @@ func (cp *ControlPlane) startManager(dir string, attempt int, tune ...func(*conf
 	return &Manager{Options: opts, CA: bundle.CAPEM, Stop: func() { _ = stop() }}, nil
 }
 
+// RunUnregisteredManager runs a manager on fresh ports with a self-signed
+// certificate but registers no webhook configuration: for tests where the
+// registered webhook is absent or points elsewhere, or a restart reuses it.
+func (cp *ControlPlane) RunUnregisteredManager(t testing.TB, tune ...func(*config.Options)) {
+	t.Helper()
+	opts, err := ManagerOptions(t.TempDir())
+	require.NoError(t, err)
+	for _, f := range tune {
+		f(&opts)
+	}
+	b, err := certs.SelfSigned("127.0.0.1", "localhost")
+	require.NoError(t, err)
+	require.NoError(t, b.WriteFiles(opts.WebhookCertDir))
+	cp.RunManager(t, opts)
+}
+
 // RunManager runs a manager with the given options until the test ends, or
 // until the returned function stops it, and waits until it is ready.
 func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) (stop func()) {

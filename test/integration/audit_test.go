@@ -137,11 +137,7 @@ func TestEventsUnacknowledgedAtARestartAreSentAfterIt(t *testing.T) {
 	m.Stop()
 	require.NoError(t, ds.Resume())
 
-	opts, err := controlplane.ManagerOptions(t.TempDir())
-	require.NoError(t, err)
-	writeSelfSigned(t, opts.WebhookCertDir)
-	withDataStorage(ds)(&opts)
-	cp.RunManager(t, opts)
+	cp.RunUnregisteredManager(t, withDataStorage(ds))
 	got := eventually(t, cp, client.ObjectKeyFromObject(we), 10*time.Second, conditionIs(wfev1.ConditionAuditRecorded, metav1.ConditionTrue, wfev1.ReasonAuditSucceeded))
 	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, got.Status.AuditedEvents)
 	assert.Equal(t, map[string]int{audit.EventStarted: 1, audit.EventCompleted: 1}, eventsOf(ds, "unacked"))

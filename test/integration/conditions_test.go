@@ -113,10 +113,7 @@ func TestWithTheWebhookDownConditionsStillAppear(t *testing.T) {
 	dead, err := controlplane.FreePort()
 	require.NoError(t, err)
 	require.NoError(t, cp.InstallWebhook(ctx, "127.0.0.1:"+itoa(dead), []byte("unused")))
-	opts, err := controlplane.ManagerOptions(t.TempDir())
-	require.NoError(t, err)
-	writeSelfSigned(t, opts.WebhookCertDir)
-	cp.RunManager(t, opts)
+	cp.RunUnregisteredManager(t)
 
 	for _, name := range []string{"down-1", "down-2", "down-3"} {
 		we := newWE("default", name)

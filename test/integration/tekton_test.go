@@ -312,10 +312,7 @@ func TestARestartMidRunConvergesWithoutASecondPipelineRun(t *testing.T) {
 	late := newWE("restart", "late")
 	require.NoError(t, cp.Client.Create(ctx, late))
 
-	opts, err := controlplane.ManagerOptions(t.TempDir())
-	require.NoError(t, err)
-	writeSelfSigned(t, opts.WebhookCertDir)
-	cp.RunManager(t, opts)
+	cp.RunUnregisteredManager(t)
 	eventually(t, cp, client.ObjectKeyFromObject(we), 5*time.Second, conditionIs(wfev1.ConditionTektonPipelineComplete, metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
 	eventually(t, cp, client.ObjectKeyFromObject(late), 5*time.Second, conditionIs(wfev1.ConditionTektonPipelineCreated, metav1.ConditionTrue, ""))
 
