@@ -25,6 +25,11 @@ dev: tools build ## Run the product on a local control plane (kubeconfig in .dev
 	go build -o $(BIN)/dev ./hack/dev
 	exec $(BIN)/dev --dir .dev $(if $(DATASTORAGE_URL),--datastorage-url=$(DATASTORAGE_URL))
 
+.PHONY: bench
+bench: tools build ## Measure the product next to the apiserver's floor; prints a table, JSON in .bench/.
+	go build -o $(BIN)/bench ./hack/bench
+	$(BIN)/bench --out .bench $(BENCH_FLAGS)
+
 .PHONY: manifests
 manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." \

@@ -25,17 +25,33 @@ func (cp *ControlPlane) InstallWebhook(ctx context.Context, hostPort string, caP
 
 // InstallWebhookAs is InstallWebhook under another configuration name.
 func (cp *ControlPlane) InstallWebhookAs(ctx context.Context, name, hostPort string, caPEM []byte, replace ...bool) error {
-	root, err := RepoRoot()
+	cfg, err := WebhookConfiguration(name, hostPort, caPEM)
 	if err != nil {
 		return err
 	}
+	if len(replace) > 0 && replace[0] {
+		_ = cp.Client.Delete(ctx, cfg.DeepCopy())
+	}
+	if err := cp.Client.Create(ctx, cfg); err != nil {
+		return fmt.Errorf("register webhook: %w", err)
+	}
+	return nil
+}
+
+// WebhookConfiguration returns the generated MutatingWebhookConfiguration under
+// name, pointed at hostPort, intercepting every namespace but the system ones.
+func WebhookConfiguration(name, hostPort string, caPEM []byte) (*admissionregistrationv1.MutatingWebhookConfiguration, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(filepath.Join(root, "config", "webhook", "manifests.yaml"))
 	if err != nil {
-		return fmt.Errorf("read webhook manifest: %w", err)
+		return nil, fmt.Errorf("read webhook manifest: %w", err)
 	}
 	cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
 	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
-		return fmt.Errorf("decode webhook manifest: %w", err)
+		return nil, fmt.Errorf("decode webhook manifest: %w", err)
 	}
 	cfg.Name = name
 	for i := range cfg.Webhooks {
@@ -46,13 +62,7 @@ func (cp *ControlPlane) InstallWebhookAs(ctx context.Context, name, hostPort str
 			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: SystemNamespaces,
 		}}}
 	}
-	if len(replace) > 0 && replace[0] {
-		_ = cp.Client.Delete(ctx, cfg.DeepCopy())
-	}
-	if err := cp.Client.Create(ctx, cfg); err != nil {
-		return fmt.Errorf("register webhook: %w", err)
-	}
-	return nil
+	return cfg, nil
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.

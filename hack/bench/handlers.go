@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// HandlerB is one `go test -bench` result of an admission handler.
+type HandlerB struct {
+	Name        string  `json:"name"`
+	NsPerOp     float64 `json:"nsPerOp"`
+	BytesPerOp  int64   `json:"bytesPerOp"`
+	AllocsPerOp int64   `json:"allocsPerOp"`
+}
+
+// handlerBenchmarks runs the webhook package's benchmarks before anything else
+// starts, so that they have the machine to themselves.
+func handlerBenchmarks() ([]HandlerB, error) {
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "2s", "-count", "1", "./webhook")
+	cmd.Dir = root
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test -bench ./webhook: %w\n%s", err, out.String())
+	}
+	return parseBench(out.String())
+}
+
+// parseBench reads `go test -bench -benchmem` output lines such as
+// "BenchmarkCreateHandler/handler-2  123456  9512 ns/op  1664 B/op  17 allocs/op".
+func parseBench(out string) ([]HandlerB, error) {
+	var res []HandlerB
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		h := HandlerB{Name: strings.TrimPrefix(f[0], "Benchmark")}
+		if i := strings.LastIndexByte(h.Name, '-'); i > 0 {
+			h.Name = h.Name[:i] // the GOMAXPROCS suffix
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, unit := f[i], f[i+1]
+			switch unit {
+			case "ns/op":
+				h.NsPerOp, _ = strconv.ParseFloat(v, 64)
+			case "B/op":
+				h.BytesPerOp, _ = strconv.ParseInt(v, 10, 64)
+			case "allocs/op":
+				h.AllocsPerOp, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		res = append(res, h)
+	}
+	if len(res) == 0 {
+		return nil, fmt.Errorf("no benchmark results in:\n%s", out)
+	}
+	return res, nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+const (
+	scaleNS = "scale"
+	otherNS = "other-ci"
+)
+
+// Memory is the manager's footprint with many objects in the cluster.
+type Memory struct {
+	WorkflowExecutions int `json:"workflowExecutions"`
+	OurPipelineRuns    int `json:"ourPipelineRuns"`
+	UnrelatedRuns      int `json:"unrelatedPipelineRuns"`
+	// Settled is how long the manager took to take the new ones to Running.
+	SettledSeconds float64 `json:"settledSeconds"`
+	RSSMiB         float64 `json:"rssMiB"`
+	HeapMiB        float64 `json:"heapInuseMiB"`
+	RSSWithOther   float64 `json:"rssWithUnrelatedMiB"`
+	HeapWithOther  float64 `json:"heapInuseWithUnrelatedMiB"`
+	PeakRSSMiB     float64 `json:"peakRSSMiB"`
+	IdleCPUPercent float64 `json:"idleCPUPercent"`
+}
+
+func (b *bench) memory(ctx context.Context, cfg Config) (Memory, error) {
+	for _, ns := range []string{scaleNS, otherNS} {
+		if err := b.createNamespace(ctx, ns); err != nil {
+			return Memory{}, err
+		}
+	}
+	existing := &wfev1.WorkflowExecutionList{}
+	if err := b.c.List(ctx, existing); err != nil {
+		return Memory{}, err
+	}
+	add := cfg.Scale - len(existing.Items)
+	errs := make(chan error, 1)
+	b.playTekton(ctx, scaleNS, false, errs)
+	var mu sync.Mutex
+	started := map[string]bool{}
+	isRunning := conditionIs(wfev1.ConditionTektonPipelineRunning, metav1.ConditionTrue)
+	b.wes.onEvent(scaleNS, func(_ time.Time, typ watch.EventType, o client.Object) {
+		if typ != watch.Deleted && isRunning(o) {
+			mu.Lock()
+			started[o.GetName()] = true
+			mu.Unlock()
+		}
+	})
+	say("  %d more WorkflowExecutions, to %d", add, cfg.Scale)
+	began := time.Now()
+	if err := parallel(add, 8, func(i int) error {
+		return b.c.Create(ctx, newWE(scaleNS, fmt.Sprintf("we-%d", i)))
+	}); err != nil {
+		return Memory{}, err
+	}
+	if err := poll(ctx, 15*time.Minute, "every new WorkflowExecution running", func() (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case err := <-errs:
+			return false, err
+		default:
+		}
+		return len(started) >= add, nil
+	}); err != nil {
+		return Memory{}, err
+	}
+	m := Memory{WorkflowExecutions: cfg.Scale, OurPipelineRuns: cfg.Scale, SettledSeconds: round1(time.Since(began).Seconds())}
+	if err := b.wes.quiet(5*time.Second, 5*time.Minute); err != nil {
+		return m, err
+	}
+	var err error
+	if m.RSSMiB, m.HeapMiB, err = b.footprint(ctx); err != nil {
+		return m, err
+	}
+	say("  %d unrelated PipelineRuns", cfg.Scale)
+	if err := parallel(cfg.Scale, 8, func(i int) error {
+		pr := unrelatedPipelineRun(otherNS, fmt.Sprintf("ci-%d", i))
+		status := pr.Status
+		if err := b.c.Create(ctx, pr); err != nil {
+			return err
+		}
+		pr.Status = status
+		return b.patchStatus(ctx, pr)
+	}); err != nil {
+		return m, err
+	}
+	m.UnrelatedRuns = cfg.Scale
+	time.Sleep(5 * time.Second)
+	if m.RSSWithOther, m.HeapWithOther, err = b.footprint(ctx); err != nil {
+		return m, err
+	}
+	u0, err := usage(b.mgr.Process.Pid)
+	if err != nil {
+		return m, err
+	}
+	const window = 20 * time.Second
+	time.Sleep(window)
+	u1, err := usage(b.mgr.Process.Pid)
+	if err != nil {
+		return m, err
+	}
+	m.IdleCPUPercent, m.PeakRSSMiB = percent(u1.CPU-u0.CPU, window.Seconds()), mib(u1.PeakRS)
+	return m, nil
+}
+
+// footprint is the manager's resident memory and in-use heap, in MiB.
+func (b *bench) footprint(ctx context.Context) (rss, heap float64, err error) {
+	u, err := usage(b.mgr.Process.Pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	h, err := metric(ctx, b.mgrMetrics, "go_memstats_heap_inuse_bytes")
+	return mib(u.RSS), mib(int64(h)), err
+}
