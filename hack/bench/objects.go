@@ -75,7 +75,9 @@ func childRefs(pr *tektonv1.PipelineRun, n int) []tektonv1.ChildStatusReference 
 
 var runtimeTypeMeta = runtime.TypeMeta{APIVersion: "tekton.dev/v1", Kind: "TaskRun"}
 
-func taskRunName(pr *tektonv1.PipelineRun, i int) string { return fmt.Sprintf("%s-step-%d", pr.Name, i+1) }
+func taskRunName(pr *tektonv1.PipelineRun, i int) string {
+	return fmt.Sprintf("%s-step-%d", pr.Name, i+1)
+}
 
 // failedTaskRun is the TaskRun of the failed last task, which the reconciler
 // reads for failureDetails.
@@ -83,7 +85,7 @@ func failedTaskRun(pr *tektonv1.PipelineRun) *tektonv1.TaskRun {
 	now := metav1.NewTime(time.Now())
 	tr := &tektonv1.TaskRun{
 		ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: taskRunName(pr, tasks-1)},
-		Spec: tektonv1.TaskRunSpec{TaskSpec: &tektonv1.TaskSpec{Steps: []tektonv1.Step{{Name: "restart", Image: "registry.example/tools:1"}}}},
+		Spec:       tektonv1.TaskRunSpec{TaskSpec: &tektonv1.TaskSpec{Steps: []tektonv1.Step{{Name: "restart", Image: "registry.example/tools:1"}}}},
 	}
 	tr.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse,
 		Reason: "Failed", Message: `"step-restart" exited with code 1`, LastTransitionTime: apis.VolatileTime{Inner: now}}}
@@ -106,4 +108,3 @@ func unrelatedPipelineRun(ns, name string) *tektonv1.PipelineRun {
 	running(pr, 1, time.Now())
 	return pr
 }
-

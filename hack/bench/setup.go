@@ -151,7 +151,7 @@ func (b *bench) holdLease(ctx context.Context) error {
 	holder, secs := benchHolder, int32(3600)
 	return b.c.Create(ctx, &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Namespace: systemNS, Name: manager.LeaderElectionID},
-		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &secs, AcquireTime: &now, RenewTime: &now},
+		Spec:       coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &secs, AcquireTime: &now, RenewTime: &now},
 	})
 }
 
