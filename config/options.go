@@ -22,6 +22,8 @@ type Options struct {
 	MetricsAddr string
 	// ProbeAddr serves /healthz and /readyz.
 	ProbeAddr string
+	// PprofAddr serves Go's profiler; "0" or empty turns it off.
+	PprofAddr string
 	// LeaderElect makes the reconciler run in one replica at a time; every
 	// replica serves the webhook.
 	LeaderElect bool
@@ -92,6 +94,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Folder holding the webhook server's tls.crt and tls.key; changes are picked up without a restart.")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address of Go's /debug/pprof endpoints, e.g. 127.0.0.1:6060; 0 turns them off.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Run the reconciler in one replica at a time (the webhook runs in all).")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's).")
 	fs.StringVar(&o.ExecutionNamespace, "execution-namespace", "",

@@ -77,6 +77,7 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 			TLSOpts:     []func(*tls.Config){secureTLS},
 		},
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,

@@ -45,6 +45,8 @@ type Reconciler struct {
 	AuditResults <-chan event.GenericEvent
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+
+	written writes
 }
 
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=get;list;watch;patch
@@ -59,10 +61,18 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	we := &wfev1.WorkflowExecution{}
 	if err := r.Client.Get(ctx, req.NamespacedName, we); err != nil {
-		if apierrors.IsNotFound(err) && r.Audit != nil {
-			r.Audit.Forget(req.NamespacedName)
+		if apierrors.IsNotFound(err) {
+			r.written.forget(req.NamespacedName)
+			if r.Audit != nil {
+				r.Audit.Forget(req.NamespacedName)
+			}
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.written.stale(req.NamespacedName, we.ResourceVersion) {
+		// Our last write replaced this version; its watch event will be here
+		// soon and brings another reconcile.
+		return ctrl.Result{}, nil
 	}
 	if !we.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, we)
@@ -216,10 +226,12 @@ func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) 
 
 func (r *Reconciler) addFinalizer(ctx context.Context, we *wfev1.WorkflowExecution) error {
 	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	replaced := we.ResourceVersion
 	controllerutil.AddFinalizer(we, Finalizer)
 	if err := r.Client.Patch(ctx, we, patch); err != nil {
 		return fmt.Errorf("add finalizer to WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}
+	r.written.wrote(client.ObjectKeyFromObject(we), replaced)
 	return nil
 }
 
@@ -230,6 +242,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 		return ctrl.Result{}, nil
 	}
 	patch := client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})
+	key := client.ObjectKeyFromObject(stored)
 	if err := r.Client.Status().Patch(ctx, desired, patch); err != nil {
 		if apierrors.IsConflict(err) {
 			// Someone wrote first: recompute from the newer version.
@@ -238,6 +251,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 		}
 		return ctrl.Result{}, fmt.Errorf("write status of WorkflowExecution %s/%s: %w", stored.Namespace, stored.Name, err)
 	}
+	r.written.wrote(key, stored.ResourceVersion)
 	return ctrl.Result{}, nil
 }
 

@@ -8,8 +8,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -21,13 +25,45 @@ import (
 // the PipelineRuns labelled as theirs, in every namespace. Nothing polls.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&wfev1.WorkflowExecution{}).
-		Watches(&tektonv1.PipelineRun{}, handler.EnqueueRequestsFromMapFunc(workflowExecutionOf)).
-		Named("workflowexecution")
+		Named("workflowexecution").
+		Watches(&wfev1.WorkflowExecution{}, newFirst()).
+		Watches(&tektonv1.PipelineRun{}, handler.EnqueueRequestsFromMapFunc(workflowExecutionOf))
 	if r.AuditResults != nil {
 		b = b.WatchesRawSource(source.Channel(r.AuditResults, &handler.EnqueueRequestForObject{}))
 	}
 	return b.Complete(r)
+}
+
+// PriorityNew is the queue priority of a WorkflowExecution just created: its
+// first status write is what a client waits for, so it goes ahead of the
+// reconciles of older ones.
+const PriorityNew = 10
+
+// newFirst enqueues WorkflowExecutions like handler.EnqueueRequestForObject,
+// but a newly created one (not one of the initial list) with PriorityNew.
+func newFirst() handler.EventHandler {
+	enqueue := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request])
+			if !ok || e.IsInInitialList {
+				enqueue(e.Object, q)
+				return
+			}
+			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(PriorityNew)}, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)})
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(e.ObjectNew, q)
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(e.Object, q)
+		},
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(e.Object, q)
+		},
+	}
 }
 
 // workflowExecutionOf maps a PipelineRun to the WorkflowExecution its labels name.

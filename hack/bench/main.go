@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,6 +31,8 @@ type Config struct {
 	InFlight         int           `json:"throughputInFlight"`
 	Scale            int           `json:"scale"`
 	ManagerArgs      []string      `json:"managerArgs,omitempty"`
+	Only             []string      `json:"only,omitempty"`
+	Profile          bool          `json:"-"`
 }
 
 func main() {
@@ -56,6 +59,11 @@ func main() {
 		cfg.ManagerArgs = append(cfg.ManagerArgs, v)
 		return nil
 	})
+	flag.Func("only", "Comma-separated steps to run (handlers, admission, unknown, propagation, economy, throughput, memory); default all.", func(v string) error {
+		cfg.Only = strings.Split(v, ",")
+		return nil
+	})
+	flag.BoolVar(&cfg.Profile, "profile", false, "Write CPU profiles of kube-apiserver and the manager for each step into the run's folder.")
 	flag.Parse()
 	if *quick {
 		cfg.AdmissionSamples, cfg.Running, cfg.Propagations, cfg.Idle = 60, 100, 50, 5*time.Second
@@ -79,7 +87,9 @@ type Results struct {
 	Economy    Economy     `json:"writeEconomy"`
 	Memory     Memory      `json:"memory"`
 	Throughput Throughput  `json:"throughput"`
-	Duration   string      `json:"duration"`
+	// Requests is what kube-apiserver served during each step, by verb and resource.
+	Requests map[string]map[string]float64 `json:"apiRequests"`
+	Duration string                        `json:"duration"`
 }
 
 // Machine says where the figures come from.
@@ -93,39 +103,69 @@ type Machine struct {
 
 func run(cfg Config) error {
 	began := time.Now()
-	res := &Results{Started: began.UTC().Truncate(time.Second), Config: cfg, Machine: machine()}
+	res := &Results{Started: began.UTC().Truncate(time.Second), Config: cfg, Machine: machine(), Requests: map[string]map[string]float64{}}
 	dir := filepath.Join(cfg.Out, began.UTC().Format("20060102-150405"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	dir, _ = filepath.Abs(dir)
-	say("handler cost: go test -bench ./webhook")
+	want := func(step string) bool {
+		// Propagation runs on the WorkflowExecutions the time-to-Unknown step creates.
+		return len(cfg.Only) == 0 || slices.Contains(cfg.Only, step) || (step == "unknown" && slices.Contains(cfg.Only, "propagation"))
+	}
 	var err error
-	if res.Handlers, err = handlerBenchmarks(); err != nil {
-		return err
+	if want("handlers") {
+		say("handler cost: go test -bench ./webhook")
+		if res.Handlers, err = handlerBenchmarks(); err != nil {
+			return err
+		}
 	}
 	b, err := setUp(dir, cfg)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	defer b.tearDown()
+	defer cancel() // ends the watches before the control plane stops
 	res.Machine.APIServer = b.apiServerVersion
-	ctx := context.Background()
 	steps := []struct {
-		name string
-		run  func(context.Context) error
+		name, title string
+		run         func(context.Context) error
 	}{
-		{"admission overhead", func(ctx context.Context) (err error) { res.Admission, err = b.admission(ctx, cfg); return }},
-		{"time to Unknown", func(ctx context.Context) (err error) { res.Unknown, err = b.timeToUnknown(ctx, cfg); return }},
-		{"propagation and idle", func(ctx context.Context) error { return b.propagationAndIdle(ctx, cfg, res) }},
-		{"write economy per lifecycle", func(ctx context.Context) error { return b.lifecycleWrites(ctx, cfg, &res.Economy) }},
-		{"throughput", func(ctx context.Context) (err error) { res.Throughput, err = b.throughput(ctx, cfg); return }},
-		{"memory at scale", func(ctx context.Context) (err error) { res.Memory, err = b.memory(ctx, cfg); return }},
+		{"admission", "admission overhead", func(ctx context.Context) (err error) { res.Admission, err = b.admission(ctx, cfg); return }},
+		{"unknown", "time to Unknown", func(ctx context.Context) (err error) { res.Unknown, err = b.timeToUnknown(ctx, cfg); return }},
+		{"propagation", "propagation and idle", func(ctx context.Context) error { return b.propagationAndIdle(ctx, cfg, res) }},
+		{"economy", "write economy per lifecycle", func(ctx context.Context) error { return b.lifecycleWrites(ctx, cfg, &res.Economy) }},
+		{"throughput", "throughput", func(ctx context.Context) (err error) { res.Throughput, err = b.throughput(ctx, cfg); return }},
+		{"memory", "memory at scale", func(ctx context.Context) (err error) { res.Memory, err = b.memory(ctx, cfg); return }},
 	}
 	for _, s := range steps {
-		say("%s", s.name)
-		if err := s.run(ctx); err != nil {
-			return fmt.Errorf("%s: %w (logs in %s)", s.name, err, dir)
+		if !want(s.name) {
+			continue
+		}
+		say("%s", s.title)
+		if s.name != "admission" {
+			if err := b.lead(ctx); err != nil {
+				return err
+			}
+		}
+		stopProfiles := b.profile(ctx, cfg.Profile, s.name)
+		before, err := b.apiRequests(ctx)
+		if err == nil {
+			err = s.run(ctx)
+		}
+		stopProfiles()
+		if err == nil {
+			var after map[string]float64
+			if after, err = b.apiRequests(ctx); err == nil {
+				res.Requests[s.name] = delta(before, after)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w (logs in %s)", s.title, err, dir)
+		}
+		if err := b.watchErr(); err != nil {
+			return err
 		}
 	}
 	res.Duration = time.Since(began).Round(time.Second).String()

@@ -43,6 +43,8 @@ type bench struct {
 
 	mgr              *exec.Cmd
 	mgrMetrics       string
+	mgrPprof         string
+	unlimited        *rest.Config
 	noop             *exec.Cmd
 	webhookAddr      string
 	noopAddr         string
@@ -73,6 +75,7 @@ func setUp(dir string, cfg Config) (b *bench, err error) {
 	}
 	unlimited := rest.CopyConfig(b.cp.Config)
 	unlimited.QPS, unlimited.Burst = -1, 0 // no client-side throttling: measure the server
+	b.unlimited = unlimited
 	if b.c, err = client.NewWithWatch(unlimited, client.Options{Scheme: b.cp.Scheme}); err != nil {
 		return b, err
 	}
@@ -186,17 +189,18 @@ func (b *bench) startManager(certDir string, extra []string) error {
 	if err != nil {
 		return err
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return err
 	}
 	b.webhookAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
 	b.mgrMetrics = "http://127.0.0.1:" + strconv.Itoa(ports[1]) + "/metrics"
+	b.mgrPprof = "http://127.0.0.1:" + strconv.Itoa(ports[3])
 	args := append([]string{"--kubeconfig", b.cp.Kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(ports[0]),
 		"--webhook-cert-dir", certDir, "--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(ports[1]),
 		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(ports[2]), "--pipeline-source=cluster",
 		"--leader-elect", "--leader-election-namespace", systemNS, "--leader-election-lease-duration=6s",
-		"--datastorage-url", b.ds.URL}, extra...)
+		"--datastorage-url", b.ds.URL, "--pprof-bind-address", "127.0.0.1:" + strconv.Itoa(ports[3])}, extra...)
 	if b.mgr, err = b.startProcess(bin, "manager.log", args...); err != nil {
 		return err
 	}

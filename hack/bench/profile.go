@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"k8s.io/client-go/rest"
+)
+
+// profileSeconds is how much of each step a profile covers, from its start.
+const profileSeconds = "15"
+
+// profile records CPU profiles of kube-apiserver and the manager over the first
+// profileSeconds of a step, into <run>/<step>-<process>.pprof; the returned
+// function waits for them.
+func (b *bench) profile(ctx context.Context, on bool, step string) (stop func()) {
+	if !on {
+		return func() {}
+	}
+	var wg sync.WaitGroup
+	save := func(name string, fetch func(context.Context) (io.ReadCloser, error)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body, err := fetch(ctx)
+			if err != nil {
+				say("profile %s: %v", name, err)
+				return
+			}
+			defer func() { _ = body.Close() }()
+			f, err := os.Create(filepath.Join(b.dir, step+"-"+name+".pprof"))
+			if err != nil {
+				return
+			}
+			defer func() { _ = f.Close() }()
+			_, _ = io.Copy(f, body)
+		}()
+	}
+	save("kube-apiserver", func(ctx context.Context) (io.ReadCloser, error) {
+		hc, err := rest.HTTPClientFor(b.unlimited)
+		if err != nil {
+			return nil, err
+		}
+		return get(ctx, hc, strings.TrimSuffix(b.unlimited.Host, "/")+"/debug/pprof/profile?seconds="+profileSeconds)
+	})
+	save("manager", func(ctx context.Context) (io.ReadCloser, error) {
+		return get(ctx, http.DefaultClient, b.mgrPprof+"/debug/pprof/profile?seconds="+profileSeconds)
+	})
+	return wg.Wait
+}
+
+func get(ctx context.Context, hc *http.Client, url string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		_ = resp.Body.Close()
+		return nil, fmt.Errorf("%s answered %s", url, resp.Status)
+	}
+	return resp.Body, nil
+}
