@@ -26,6 +26,9 @@ import (
 	"kubernaut.ai/wfe-conditions/reconciler"
 )
 
+// eventQueueSize bounds the Events waiting to be sent.
+const eventQueueSize = 1000
+
 // LeaderElectionID names the Lease the replicas compete for.
 const LeaderElectionID = "wfe-conditions.kubernaut.ai"
 
@@ -99,10 +102,14 @@ func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	events := reconciler.NewRecorder(mgr.GetClient(), mgr.GetScheme(), "wfe-conditions", eventQueueSize, ctrl.Log.WithName("events"))
+	if err := mgr.Add(events); err != nil {
+		return nil, fmt.Errorf("add event recorder: %w", err)
+	}
 	rec := &reconciler.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("wfe-conditions"),
+		Recorder:  events,
 		Options: reconciler.PipelineRunOptions{
 			ExecutionNamespace:    o.ExecutionNamespace,
 			DefaultServiceAccount: o.DefaultServiceAccount,

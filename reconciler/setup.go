@@ -76,6 +76,9 @@ func workflowExecutionOf(_ context.Context, o client.Object) []reconcile.Request
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
 }
 
+// labelPrefix starts every label this reconciler sets on a PipelineRun.
+const labelPrefix = "kubernaut.ai/"
+
 // PipelineRunSelector selects the PipelineRuns the cache holds: only ours.
 func PipelineRunSelector() labels.Selector {
 	req, err := labels.NewRequirement(LabelWorkflowExecution, selection.Exists, nil)
@@ -85,29 +88,39 @@ func PipelineRunSelector() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }
 
-// TrimPipelineRun drops from a cached PipelineRun what the mapping never reads
-// (managed fields, annotations, the spec, the resolved pipeline spec and
-// results), so memory stays small per PipelineRun.
+// TrimPipelineRun drops from a cached PipelineRun what the reconciler never
+// reads: managed fields, annotations, owner references, labels other than
+// ours, the spec and most of the status. Caches hold every PipelineRun of
+// ours, so each byte here is paid once per PipelineRun.
 func TrimPipelineRun(obj any) (any, error) {
 	pr, ok := obj.(*tektonv1.PipelineRun)
 	if !ok {
 		return obj, nil
 	}
-	pr.ManagedFields = nil
-	pr.Annotations = nil
+	pr.ManagedFields, pr.Annotations, pr.OwnerReferences, pr.Finalizers = nil, nil, nil, nil
+	for k := range pr.Labels {
+		if !strings.HasPrefix(k, labelPrefix) {
+			delete(pr.Labels, k)
+		}
+	}
 	pr.Spec = tektonv1.PipelineRunSpec{}
-	pr.Status.PipelineSpec = nil
-	pr.Status.Results = nil
-	pr.Status.Provenance = nil
-	pr.Status.SpanContext = nil
-	pr.Status.SkippedTasks = nil
+	st := &pr.Status
+	st.PipelineSpec, st.Results, st.Provenance, st.SpanContext, st.SkippedTasks, st.Annotations = nil, nil, nil, nil, nil, nil
+	for i := range st.ChildReferences {
+		c := &st.ChildReferences[i]
+		c.APIVersion, c.DisplayName, c.WhenExpressions = "", "", nil
+	}
 	return pr, nil
 }
 
-// TrimWorkflowExecution drops managed fields from a cached WorkflowExecution.
+// TrimWorkflowExecution drops managed fields and annotations (kubectl's
+// last-applied-configuration alone repeats the object) from a cached
+// WorkflowExecution; the reconciler reads neither and patches only what it
+// changes.
 func TrimWorkflowExecution(obj any) (any, error) {
 	if o, ok := obj.(client.Object); ok {
 		o.SetManagedFields(nil)
+		o.SetAnnotations(nil)
 	}
 	return obj, nil
 }

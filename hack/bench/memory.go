@@ -121,5 +121,8 @@ func (b *bench) footprint(ctx context.Context) (rss, heap float64, err error) {
 		return 0, 0, err
 	}
 	h, err := metric(ctx, b.mgrMetrics, "go_memstats_heap_inuse_bytes")
+	if b.profiling && err == nil {
+		b.saveHeapProfile(ctx)
+	}
 	return mib(u.RSS), mib(int64(h)), err
 }

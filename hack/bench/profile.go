@@ -23,6 +23,7 @@ func (b *bench) profile(ctx context.Context, on bool, step string) (stop func())
 	if !on {
 		return func() {}
 	}
+	b.profiling = true
 	var wg sync.WaitGroup
 	save := func(name string, fetch func(context.Context) (io.ReadCloser, error)) {
 		wg.Add(1)
@@ -69,4 +70,21 @@ func get(ctx context.Context, hc *http.Client, url string) (io.ReadCloser, error
 		return nil, fmt.Errorf("%s answered %s", url, resp.Status)
 	}
 	return resp.Body, nil
+}
+
+// saveHeapProfile writes the manager's heap profile as <run>/heap-<n>.pprof.
+func (b *bench) saveHeapProfile(ctx context.Context) {
+	b.heaps++
+	body, err := get(ctx, http.DefaultClient, b.mgrPprof+"/debug/pprof/heap?gc=1")
+	if err != nil {
+		say("heap profile: %v", err)
+		return
+	}
+	defer func() { _ = body.Close() }()
+	f, err := os.Create(filepath.Join(b.dir, fmt.Sprintf("heap-%d.pprof", b.heaps)))
+	if err != nil {
+		return
+	}
+	defer func() { _ = f.Close() }()
+	_, _ = io.Copy(f, body)
 }

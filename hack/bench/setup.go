@@ -45,6 +45,8 @@ type bench struct {
 	mgrMetrics       string
 	mgrPprof         string
 	unlimited        *rest.Config
+	profiling        bool
+	heaps            int
 	noop             *exec.Cmd
 	webhookAddr      string
 	noopAddr         string
