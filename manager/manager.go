@@ -27,7 +27,7 @@ import (
 )
 
 // eventQueueSize bounds the Events waiting to be sent.
-const eventQueueSize = 1000
+const eventQueueSize = 4096
 
 // LeaderElectionID names the Lease the replicas compete for.
 const LeaderElectionID = "wfe-conditions.kubernaut.ai"

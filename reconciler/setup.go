@@ -3,13 +3,17 @@ package reconciler
 import (
 	"context"
 	"strings"
+	"unique"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
+	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
@@ -98,31 +102,62 @@ func TrimPipelineRun(obj any) (any, error) {
 		return obj, nil
 	}
 	pr.ManagedFields, pr.Annotations, pr.OwnerReferences, pr.Finalizers = nil, nil, nil, nil
-	for k := range pr.Labels {
-		if !strings.HasPrefix(k, labelPrefix) {
-			delete(pr.Labels, k)
+	labels := make(map[string]string, 3)
+	for k, v := range pr.Labels {
+		switch {
+		case k == LabelSourceNamespace:
+			labels[intern(k)] = intern(v)
+		case strings.HasPrefix(k, labelPrefix):
+			labels[intern(k)] = v
 		}
 	}
+	pr.Labels = labels
+	pr.Namespace = intern(pr.Namespace)
 	pr.Spec = tektonv1.PipelineRunSpec{}
 	st := &pr.Status
 	st.PipelineSpec, st.Results, st.Provenance, st.SpanContext, st.SkippedTasks, st.Annotations = nil, nil, nil, nil, nil, nil
 	for i := range st.ChildReferences {
 		c := &st.ChildReferences[i]
 		c.APIVersion, c.DisplayName, c.WhenExpressions = "", "", nil
+		c.Kind = intern(c.Kind)
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		c.Type, c.Status, c.Reason = apis.ConditionType(intern(string(c.Type))), corev1.ConditionStatus(intern(string(c.Status))), intern(c.Reason)
 	}
 	return pr, nil
 }
 
+// intern returns the one shared copy of a string that many cached objects
+// repeat (label keys, namespaces, condition types, reasons and statuses):
+// each decoded object would otherwise hold its own.
+func intern(s string) string { return unique.Make(s).Value() }
+
 // TrimWorkflowExecution drops managed fields and annotations (kubectl's
 // last-applied-configuration alone repeats the object) from a cached
-// WorkflowExecution; the reconciler reads neither and patches only what it
-// changes.
+// WorkflowExecution, and shares its repeated strings; the reconciler reads
+// neither and patches only what it changes.
 func TrimWorkflowExecution(obj any) (any, error) {
-	if o, ok := obj.(client.Object); ok {
-		o.SetManagedFields(nil)
-		o.SetAnnotations(nil)
+	we, ok := obj.(*wfev1.WorkflowExecution)
+	if !ok {
+		return obj, nil
 	}
-	return obj, nil
+	we.ManagedFields, we.Annotations = nil, nil
+	we.Namespace = intern(we.Namespace)
+	if len(we.Labels) > 0 {
+		labels := make(map[string]string, len(we.Labels))
+		for k, v := range we.Labels {
+			labels[intern(k)] = v
+		}
+		we.Labels = labels
+	}
+	st := &we.Status
+	st.Phase = wfev1.Phase(intern(string(st.Phase)))
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		c.Type, c.Status, c.Reason = intern(c.Type), metav1.ConditionStatus(intern(string(c.Status))), intern(c.Reason)
+	}
+	return we, nil
 }
 
 // isQuotaError says whether a Forbidden error is a resource quota refusal.

@@ -31,6 +31,7 @@ type Config struct {
 	InFlight         int           `json:"throughputInFlight"`
 	Scale            int           `json:"scale"`
 	ManagerArgs      []string      `json:"managerArgs,omitempty"`
+	ManagerEnv       []string      `json:"managerEnv,omitempty"`
 	Only             []string      `json:"only,omitempty"`
 	Profile          bool          `json:"-"`
 }
@@ -57,6 +58,10 @@ func main() {
 	quick := flag.Bool("quick", false, "A small run to check the program itself (not for the README).")
 	flag.Func("manager-arg", "An extra flag for the manager process (repeatable), e.g. --manager-arg=--reconcile-workers=8.", func(v string) error {
 		cfg.ManagerArgs = append(cfg.ManagerArgs, v)
+		return nil
+	})
+	flag.Func("manager-env", "An extra KEY=VALUE in the manager's environment (repeatable), e.g. GOGC=50.", func(v string) error {
+		cfg.ManagerEnv = append(cfg.ManagerEnv, v)
 		return nil
 	})
 	flag.Func("only", "Comma-separated steps to run (handlers, admission, unknown, propagation, economy, throughput, memory); default all.", func(v string) error {

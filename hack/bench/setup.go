@@ -109,7 +109,7 @@ func setUp(dir string, cfg Config) (b *bench, err error) {
 	if err := b.holdLease(ctx); err != nil {
 		return b, err
 	}
-	if err := b.startManager(certDir, cfg.ManagerArgs); err != nil {
+	if err := b.startManager(certDir, cfg.ManagerArgs, cfg.ManagerEnv); err != nil {
 		return b, err
 	}
 	if err := b.startNoop(certDir); err != nil {
@@ -186,7 +186,7 @@ func freePorts(n int) ([]int, error) {
 
 // startManager runs bin/wfe-conditions as the deployment would: leader
 // election on, auditing to the DataStorage test server.
-func (b *bench) startManager(certDir string, extra []string) error {
+func (b *bench) startManager(certDir string, extra, env []string) error {
 	bin, err := controlplane.Binary("wfe-conditions")
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (b *bench) startManager(certDir string, extra []string) error {
 		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(ports[2]), "--pipeline-source=cluster",
 		"--leader-elect", "--leader-election-namespace", systemNS, "--leader-election-lease-duration=6s",
 		"--datastorage-url", b.ds.URL, "--pprof-bind-address", "127.0.0.1:" + strconv.Itoa(ports[3])}, extra...)
-	if b.mgr, err = b.startProcess(bin, "manager.log", args...); err != nil {
+	if b.mgr, err = b.startProcess(bin, "manager.log", env, args...); err != nil {
 		return err
 	}
 	return controlplane.WaitReady(context.Background(), "http://127.0.0.1:"+strconv.Itoa(ports[2])+"/readyz", 30*time.Second)
@@ -220,7 +220,7 @@ func (b *bench) startNoop(certDir string) error {
 		return err
 	}
 	b.noopAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if b.noop, err = b.startProcess(self, "noop-webhook.log", noopCommand, "--port", strconv.Itoa(port), "--cert-dir", certDir); err != nil {
+	if b.noop, err = b.startProcess(self, "noop-webhook.log", nil, noopCommand, "--port", strconv.Itoa(port), "--cert-dir", certDir); err != nil {
 		return err
 	}
 	return poll(context.Background(), 30*time.Second, "no-op webhook answers TLS", func() (bool, error) {
@@ -232,13 +232,14 @@ func (b *bench) startNoop(certDir string) error {
 	})
 }
 
-func (b *bench) startProcess(bin, logName string, args ...string) (*exec.Cmd, error) {
+func (b *bench) startProcess(bin, logName string, env []string, args ...string) (*exec.Cmd, error) {
 	log, err := os.Create(filepath.Join(b.dir, logName))
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)

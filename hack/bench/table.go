@@ -36,6 +36,10 @@ func printTable(w io.Writer, r *Results) {
 	row(fmt.Sprintf("Time to Unknown at %d creates/s (p50 / p99)", u.Rate), lat(u.FromRequest)+" from the request; "+lat(u.FromResponse)+" from the response",
 		lat(u.FloorFromRequest)+" from the request; "+lat(u.FloorFromResponse)+" from the response",
 		fmt.Sprintf("%.2f", u.RatioP50), "p50 ≤ 3× floor, p99 < 50 ms", u.RatioP50 <= 3 && u.FromResponse.P99 < 50)
+	if len(u.CPU) > 0 {
+		fmt.Fprintf(w, "| (CPU during that step, %% of one core) | kube-apiserver %.0f%%, etcd %.0f%%, manager %.0f%%, this program %.0f%% | | | | |\n",
+			u.CPU["kube-apiserver"], u.CPU["etcd"], u.CPU["manager"], u.CPU["bench"])
+	}
 	p := r.Propagate
 	row(fmt.Sprintf("Propagation, %d running (p50 / p99)", p.Running), lat(p.FromRequest), lat(p.FloorFromRequest),
 		fmt.Sprintf("%.2f", p.RatioP50), "p50 ≤ 3× floor", p.RatioP50 <= 3)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -31,6 +32,8 @@ type Unknown struct {
 	FromRequest      Latency `json:"fromRequest"`
 	FloorFromRequest Latency `json:"floorFromRequest"`
 	RatioP50         float64 `json:"fromRequestToFloorP50"`
+	// CPU is each process's share of one core during the step.
+	CPU map[string]float64 `json:"cpuPercent"`
 }
 
 // lead hands the lease to the manager, once, and returns when its reconciler
@@ -75,6 +78,12 @@ func (b *bench) timeToUnknown(ctx context.Context, cfg Config) (Unknown, error) 
 	if err := b.createNamespace(ctx, runningNS); err != nil {
 		return Unknown{}, err
 	}
+	pids := []int{b.apiServerPID, b.etcdPID, b.mgr.Process.Pid, os.Getpid()}
+	cpu0, err := usages(pids)
+	if err != nil {
+		return Unknown{}, err
+	}
+	began := time.Now()
 	type sample struct{ sent, resp, seen, unknown time.Time }
 	samples := make([]sample, cfg.Running)
 	var wg sync.WaitGroup
@@ -110,6 +119,15 @@ func (b *bench) timeToUnknown(ctx context.Context, cfg Config) (Unknown, error) 
 	if err := <-errs; err != nil {
 		return Unknown{}, err
 	}
+	cpu1, err := usages(pids)
+	if err != nil {
+		return Unknown{}, err
+	}
+	secs := time.Since(began).Seconds()
+	cpu := map[string]float64{}
+	for i, name := range []string{"kube-apiserver", "etcd", "manager", "bench"} {
+		cpu[name] = percent(cpu1[i]-cpu0[i], secs)
+	}
 	var fromResp, floorResp, fromReq, floorReq []time.Duration
 	for _, s := range samples {
 		fromResp = append(fromResp, s.unknown.Sub(s.resp))
@@ -118,7 +136,7 @@ func (b *bench) timeToUnknown(ctx context.Context, cfg Config) (Unknown, error) 
 		floorReq = append(floorReq, s.seen.Sub(s.sent))
 	}
 	u := Unknown{Rate: cfg.Rate, FromResponse: summarize(fromResp), FloorFromResponse: summarize(floorResp),
-		FromRequest: summarize(fromReq), FloorFromRequest: summarize(floorReq)}
+		FromRequest: summarize(fromReq), FloorFromRequest: summarize(floorReq), CPU: cpu}
 	u.RatioP50 = ratio(u.FromRequest.P50, u.FloorFromRequest.P50)
 	return u, nil
 }

@@ -1,0 +1,98 @@
+package reconciler
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// fullPipelineRun is a PipelineRun as Tekton leaves it, with everything the
+// cache trims.
+func fullPipelineRun(succeeded corev1.ConditionStatus, reason string, done int) *tektonv1.PipelineRun {
+	pr := &tektonv1.PipelineRun{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we-1a2b3c4d",
+			Labels: map[string]string{LabelWorkflowExecution: "we", LabelSourceNamespace: "ns", LabelWorkflowExecutionUID: "uid-1",
+				"tekton.dev/pipeline": "restart"},
+			Annotations:     map[string]string{"note": "x"},
+			OwnerReferences: []metav1.OwnerReference{{Name: "we", UID: "uid-1"}},
+			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "tekton"}},
+		},
+		Spec: tektonv1.PipelineRunSpec{PipelineRef: &tektonv1.PipelineRef{Name: "restart"}},
+	}
+	pr.Status.StartTime, pr.Status.CompletionTime = &t0, &t1
+	pr.Status.PipelineSpec = &tektonv1.PipelineSpec{Description: "resolved"}
+	pr.Status.Results = []tektonv1.PipelineRunResult{{Name: "out"}}
+	for i := 0; i <= done && i < 3; i++ {
+		pr.Status.ChildReferences = append(pr.Status.ChildReferences, tektonv1.ChildStatusReference{
+			TypeMeta: runtime.TypeMeta{APIVersion: "tekton.dev/v1", Kind: "TaskRun"}, Name: fmt.Sprintf("we-1a2b3c4d-t%d", i), PipelineTaskName: fmt.Sprintf("t%d", i), DisplayName: "Task"})
+	}
+	pr.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: succeeded, Reason: reason,
+		Message: fmt.Sprintf("Tasks Completed: %d (Failed: 0, Cancelled 0), Incomplete: %d, Skipped: 0", done, 3-done)}}
+	return pr
+}
+
+func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
+	tests := []struct {
+		name   string
+		status corev1.ConditionStatus
+		reason string
+		done   int
+	}{
+		{"a running PipelineRun keeps its progress", corev1.ConditionUnknown, "Running", 1},
+		{"a succeeded PipelineRun keeps its times and counts", corev1.ConditionTrue, "Succeeded", 3},
+		{"a failed PipelineRun keeps its reason", corev1.ConditionFalse, "Failed", 2},
+		{"a timed-out PipelineRun stays a timeout", corev1.ConditionFalse, "PipelineRunTimeout", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			full := fullPipelineRun(tt.status, tt.reason, tt.done)
+			trimmedObj, err := TrimPipelineRun(full.DeepCopy())
+			require.NoError(t, err)
+			trimmed := trimmedObj.(*tektonv1.PipelineRun)
+
+			fromFull, fromTrimmed := initialWE(), initialWE()
+			ApplyPipelineRun(fromFull, full, nil)
+			ApplyPipelineRun(fromTrimmed, trimmed, nil)
+			for _, we := range []*wfev1.WorkflowExecution{fromFull, fromTrimmed} {
+				for i := range we.Status.Conditions {
+					we.Status.Conditions[i].LastTransitionTime = metav1.Time{} // the clock, not the input
+				}
+			}
+			assert.Equal(t, fromFull.Status, fromTrimmed.Status)
+
+			we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we", UID: "uid-1"}}
+			assert.True(t, BelongsTo(trimmed, we), "the link labels stay")
+			assert.Equal(t, workflowExecutionOf(t.Context(), full), workflowExecutionOf(t.Context(), trimmed))
+			assert.NotContains(t, trimmed.Labels, "tekton.dev/pipeline")
+			assert.Nil(t, trimmed.Annotations)
+			assert.Nil(t, trimmed.OwnerReferences)
+			assert.Nil(t, trimmed.ManagedFields)
+			assert.Nil(t, trimmed.Status.PipelineSpec)
+			assert.Nil(t, trimmed.Spec.PipelineRef)
+		})
+	}
+}
+
+func TestTrimmingAWorkflowExecutionKeepsSpecAndStatus(t *testing.T) {
+	we := initialWE()
+	we.Labels = map[string]string{"kubernaut.ai/workflow-id": "restart"}
+	we.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+	we.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	we.Spec.TargetResource = "ns/deployment/web"
+	want := we.DeepCopy()
+	want.Annotations, want.ManagedFields = nil, nil
+
+	got, err := TrimWorkflowExecution(we)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
