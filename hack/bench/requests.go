@@ -69,4 +69,3 @@ func delta(before, after map[string]float64) map[string]float64 {
 	}
 	return out
 }
-
