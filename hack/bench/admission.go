@@ -22,16 +22,20 @@ type Admission struct {
 	Status AdmissionPath `json:"status"`
 }
 
-// AdmissionPath is one write path in the three variants.
+// AdmissionPath is one write path in the variants.
 type AdmissionPath struct {
-	None       Latency `json:"none"`
-	Noop       Latency `json:"noop"`
-	Ours       Latency `json:"ours"`
-	OursToNoop float64 `json:"oursToNoopP50"`
-	OursToNone float64 `json:"oursToNoneP50"`
+	None Latency `json:"none"`
+	Noop Latency `json:"noop"`
+	// Patch is a no-op webhook that answers CREATE with a constant patch of
+	// our size: the floor of any webhook that mutates.
+	Patch       Latency `json:"constantPatch"`
+	Ours        Latency `json:"ours"`
+	OursToNoop  float64 `json:"oursToNoopP50"`
+	OursToNone  float64 `json:"oursToNoneP50"`
+	OursToPatch float64 `json:"oursToConstantPatchP50"`
 }
 
-var variants = []string{"none", "noop", "ours"}
+var variants = []string{"none", "noop", "patch", "ours"}
 
 // batch is how many writes one variant makes before the next takes over; the
 // variants alternate so that drift on a shared machine hits all three alike.
@@ -98,8 +102,8 @@ func (b *bench) admission(ctx context.Context, cfg Config) (Admission, error) {
 }
 
 func path(samples map[string][]time.Duration) AdmissionPath {
-	p := AdmissionPath{None: summarize(samples["none"]), Noop: summarize(samples["noop"]), Ours: summarize(samples["ours"])}
-	p.OursToNoop, p.OursToNone = ratio(p.Ours.P50, p.Noop.P50), ratio(p.Ours.P50, p.None.P50)
+	p := AdmissionPath{None: summarize(samples["none"]), Noop: summarize(samples["noop"]), Patch: summarize(samples["patch"]), Ours: summarize(samples["ours"])}
+	p.OursToNoop, p.OursToNone, p.OursToPatch = ratio(p.Ours.P50, p.Noop.P50), ratio(p.Ours.P50, p.None.P50), ratio(p.Ours.P50, p.Patch.P50)
 	return p
 }
 
@@ -137,8 +141,9 @@ func completeStatusPatch() ([]byte, error) {
 	return json.Marshal(map[string]any{"status": we.Status})
 }
 
-// registerAdmissionWebhooks registers ours for every namespace but adm-none and
-// adm-noop, and the no-op webhook, configured alike, for adm-noop only.
+// registerAdmissionWebhooks registers ours for every namespace but the other
+// variants', and the no-op webhook, configured alike, for adm-noop, and with
+// a constant patch on CREATE for adm-patch.
 func (b *bench) registerAdmissionWebhooks(ctx context.Context) error {
 	ours, err := controlplane.WebhookConfiguration("wfe-conditions", b.webhookAddr, b.ca)
 	if err != nil {
@@ -148,12 +153,23 @@ func (b *bench) registerAdmissionWebhooks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	patching, err := controlplane.WebhookConfiguration("bench-constant-patch", b.noopAddr, b.ca)
+	if err != nil {
+		return err
+	}
+	only := func(ns string) *metav1.LabelSelector {
+		return &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
+	}
 	for i := range ours.Webhooks {
 		sel := ours.Webhooks[i].NamespaceSelector
-		sel.MatchExpressions[0].Values = append(sel.MatchExpressions[0].Values, "adm-none", "adm-noop")
-		noop.Webhooks[i].NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "adm-noop"}}
+		sel.MatchExpressions[0].Values = append(sel.MatchExpressions[0].Values, "adm-none", "adm-noop", "adm-patch")
+		noop.Webhooks[i].NamespaceSelector = only("adm-noop")
+		patching.Webhooks[i].NamespaceSelector = only("adm-patch")
+		if *patching.Webhooks[i].ClientConfig.URL == "https://"+b.noopAddr+webhook.CreatePath {
+			*patching.Webhooks[i].ClientConfig.URL = "https://" + b.noopAddr + patchingPath
+		}
 	}
-	for _, c := range []client.Object{ours, noop} {
+	for _, c := range []client.Object{ours, noop, patching} {
 		if err := b.c.Create(ctx, c); err != nil {
 			return fmt.Errorf("register webhook %s: %w", c.GetName(), err)
 		}
@@ -169,8 +185,9 @@ func (b *bench) checkWebhooksCalled(ctx context.Context) error {
 		if err := b.c.Get(ctx, client.ObjectKey{Namespace: "adm-" + v, Name: "we-0"}, we); err != nil {
 			return err
 		}
-		if _, labelled := we.Labels[webhook.LabelWorkflowID]; labelled != (v == "ours") {
-			return fmt.Errorf("variant %s: labelled %v, want %v: the webhook configurations do not select as intended", v, labelled, v == "ours")
+		want := v == "ours" || v == "patch"
+		if _, labelled := we.Labels[webhook.LabelWorkflowID]; labelled != want {
+			return fmt.Errorf("variant %s: labelled %v, want %v: the webhook configurations do not select as intended", v, labelled, want)
 		}
 	}
 	return nil

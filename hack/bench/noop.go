@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"gomodules.xyz/jsonpatch/v2"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -16,6 +17,9 @@ import (
 // noopCommand runs the floor of any webhook: the same controller-runtime
 // server and TLS settings as the manager, answering "allowed" at once.
 const noopCommand = "noop-webhook"
+
+// patchingPath is where the no-op server answers CREATE with a constant patch.
+const patchingPath = "/mutate-constant-labels"
 
 func runNoopWebhook(args []string) error {
 	fs := flag.NewFlagSet(noopCommand, flag.ContinueOnError)
@@ -33,6 +37,13 @@ func runNoopWebhook(args []string) error {
 	for _, path := range []string{ourwebhook.CreatePath, ourwebhook.StatusPath} {
 		srv.Register(path, &admission.Webhook{Handler: allow})
 	}
+	// The floor of a mutating webhook: a constant patch as large as ours,
+	// which the apiserver applies and decodes again.
+	patch := admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
+		return admission.Patched("", jsonpatch.NewOperation("add", "/metadata/labels",
+			map[string]string{ourwebhook.LabelWorkflowID: "increase-memory-and-restart", ourwebhook.LabelCorrelationID: "rr-we-0000"}))
+	})
+	srv.Register(patchingPath, &admission.Webhook{Handler: patch})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return srv.Start(ctx)
