@@ -64,3 +64,17 @@ PASS
 	_, err = parseBench("FAIL\n")
 	assert.Error(t, err, "output without results is an error, not an empty table")
 }
+
+func TestParseRequests(t *testing.T) {
+	text := `apiserver_request_total{code="201",component="apiserver",dry_run="",group="workflowexecution.kubernaut.ai",resource="workflowexecutions",scope="resource",subresource="",verb="POST",version="v1alpha1"} 10
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="workflowexecution.kubernaut.ai",resource="workflowexecutions",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 7
+apiserver_request_total{code="409",component="apiserver",dry_run="",group="workflowexecution.kubernaut.ai",resource="workflowexecutions",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 2
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="WATCH",version="v1"} 4
+`
+	got, err := parseRequests(strings.NewReader(text))
+	assert.NoError(t, err)
+	assert.Equal(t, map[string]float64{"POST workflowexecutions": 10, "PATCH workflowexecutions/status": 9}, got,
+		"codes are summed, watches left out")
+	assert.Equal(t, map[string]float64{"PATCH workflowexecutions/status": 1},
+		delta(got, map[string]float64{"POST workflowexecutions": 10, "PATCH workflowexecutions/status": 10}))
+}
