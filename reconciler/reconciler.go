@@ -231,7 +231,9 @@ func (r *Reconciler) addFinalizer(ctx context.Context, we *wfev1.WorkflowExecuti
 	if err := r.Client.Patch(ctx, we, patch); err != nil {
 		return fmt.Errorf("add finalizer to WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}
-	r.written.wrote(client.ObjectKeyFromObject(we), replaced)
+	if we.ResourceVersion != replaced {
+		r.written.wrote(client.ObjectKeyFromObject(we), replaced)
+	}
 	return nil
 }
 
@@ -251,7 +253,11 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 		}
 		return ctrl.Result{}, fmt.Errorf("write status of WorkflowExecution %s/%s: %w", stored.Namespace, stored.Name, err)
 	}
-	r.written.wrote(key, stored.ResourceVersion)
+	if desired.ResourceVersion != stored.ResourceVersion {
+		// A patch the apiserver found empty keeps the version and sends no
+		// event: only a real write makes the cached version stale.
+		r.written.wrote(key, stored.ResourceVersion)
+	}
 	return ctrl.Result{}, nil
 }
 
