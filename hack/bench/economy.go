@@ -50,29 +50,30 @@ func (b *bench) reconciles(ctx context.Context) (float64, error) {
 	return metric(ctx, b.mgrMetrics, "controller_runtime_reconcile_total", `controller="workflowexecution"`)
 }
 
-func (b *bench) idle(ctx context.Context, d time.Duration, running int) (Idle, error) {
-	r0, err := b.reconciles(ctx)
-	if err != nil {
-		return Idle{}, err
+// managerSnapshot is the manager's reconcile count and CPU time so far.
+func (b *bench) managerSnapshot(ctx context.Context) (reconciles float64, cpu time.Duration, err error) {
+	if reconciles, err = b.reconciles(ctx); err != nil {
+		return 0, 0, err
 	}
-	u0, err := usage(b.mgr.Process.Pid)
+	u, err := usage(b.mgr.Process.Pid)
+	return reconciles, u.CPU, err
+}
+
+func (b *bench) idle(ctx context.Context, d time.Duration, running int) (Idle, error) {
+	r0, cpu0, err := b.managerSnapshot(ctx)
 	if err != nil {
 		return Idle{}, err
 	}
 	we0, pr0, began := b.wes.events.Load(), b.prs.events.Load(), time.Now()
 	say("  %d WorkflowExecutions running, idle for %s", running, d)
 	time.Sleep(d)
-	r1, err := b.reconciles(ctx)
-	if err != nil {
-		return Idle{}, err
-	}
-	u1, err := usage(b.mgr.Process.Pid)
+	r1, cpu1, err := b.managerSnapshot(ctx)
 	if err != nil {
 		return Idle{}, err
 	}
 	secs := time.Since(began).Seconds()
 	return Idle{Running: running, Seconds: float64(int(secs*10)) / 10, WEWrites: b.wes.events.Load() - we0, PRWrites: b.prs.events.Load() - pr0,
-		Reconciles: r1 - r0, CPUPercent: percent(u1.CPU-u0.CPU, secs)}, nil
+		Reconciles: r1 - r0, CPUPercent: percent(cpu1-cpu0, secs)}, nil
 }
 
 func percent(cpu time.Duration, secs float64) float64 {
