@@ -54,7 +54,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/finalizers,verbs=update
 // +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create
 
 // Reconcile computes the WorkflowExecution's status from its PipelineRun and
 // writes it when, and only when, it differs from the stored one.

@@ -33,8 +33,8 @@ const tektonDelay = 100 * time.Millisecond
 
 // playTekton makes this program act as Tekton's controller for the
 // PipelineRuns of a namespace: started as soon as created, finished
-// tektonDelay later (or only started, with finish false).
-func (b *bench) playTekton(ctx context.Context, ns string, finish bool, errs chan<- error) {
+// tektonDelay later.
+func (b *bench) playTekton(ctx context.Context, ns string, errs chan<- error) {
 	b.prs.onEvent(ns, func(_ time.Time, typ watch.EventType, o client.Object) {
 		pr, ok := o.(*tektonv1.PipelineRun)
 		if !ok || typ != watch.Added {
@@ -44,7 +44,7 @@ func (b *bench) playTekton(ctx context.Context, ns string, finish bool, errs cha
 			p := &tektonv1.PipelineRun{ObjectMeta: *pr.ObjectMeta.DeepCopy()}
 			running(p, 0, time.Now())
 			err := b.patchStatus(ctx, p)
-			if err == nil && finish {
+			if err == nil {
 				time.Sleep(tektonDelay)
 				finished(p, true)
 				err = b.patchStatus(ctx, p)
@@ -64,7 +64,7 @@ func (b *bench) throughput(ctx context.Context, cfg Config) (Throughput, error) 
 		return Throughput{}, err
 	}
 	errs := make(chan error, 1)
-	b.playTekton(ctx, tpNS, true, errs)
+	b.playTekton(ctx, tpNS, errs)
 	pids := []int{b.mgr.Process.Pid, b.apiServerPID, b.etcdPID, os.Getpid()}
 	before, err := usages(pids)
 	if err != nil {
