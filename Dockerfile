@@ -7,8 +7,6 @@ COPY api/ api/
 COPY audit/ audit/
 COPY certs/ certs/
 COPY cmd/ cmd/
-COPY config/options.go config/options.go
-COPY manager/ manager/
 COPY reconciler/ reconciler/
 COPY webhook/ webhook/
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /wfe-conditions ./cmd/wfe-conditions

@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 # Every tool the tests and `make dev` run, built from the Go module proxy.
-TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekton-controller kwok
+TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekton-controller kwok golangci-lint
 GO_TEST_FLAGS ?= -timeout 45m
 export KUBEBUILDER_ASSETS := $(BIN)
 
@@ -50,11 +50,13 @@ docs: $(BIN)/.tools ## Generate docs/api-reference.md from the API's Go types.
 fmt: ## Run go fmt.
 	go fmt ./...
 
-.PHONY: vet
-vet: ## Run go vet and fail on files gofmt would change.
-	go vet ./...
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then \
-		echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
+.PHONY: lint
+lint: $(BIN)/.tools ## Run golangci-lint (.golangci.yml: vet, staticcheck, errcheck, revive, gocyclo, misspell, gofmt, goimports).
+	$(BIN)/golangci-lint run ./...
+
+.PHONY: lint-fix
+lint-fix: $(BIN)/.tools ## Apply the fixes golangci-lint knows (formatting, imports).
+	$(BIN)/golangci-lint run --fix ./...
 
 GENERATED = config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
 
@@ -68,7 +70,7 @@ verify-generated: ## Regenerate; fail when the generated files were stale.
 		git status --short -- $(GENERATED); exit 1; fi
 
 .PHONY: test
-test: tools build verify-generated vet ## Run every test against a real kube-apiserver (builds what it needs).
+test: tools build verify-generated lint ## Run every test against a real kube-apiserver (builds what it needs).
 	go test $(GO_TEST_FLAGS) ./...
 
 ##@ Deployment

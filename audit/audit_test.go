@@ -19,15 +19,12 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
 )
 
 func startServer(t *testing.T) *datastorage.Server {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
-	require.NoError(t, err)
-	return datastorage.StartTest(t, root)
+	return datastorage.StartTest(t)
 }
 
 // finishedWE is a WorkflowExecution whose PipelineRun started and ended.
@@ -36,7 +33,7 @@ func finishedWE(name string, failed bool) *wfev1.WorkflowExecution {
 	end := metav1.NewTime(start.Add(95 * time.Second))
 	we := &wfev1.WorkflowExecution{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "payment", Name: name, Generation: 1,
-			Labels: map[string]string{audit.LabelCorrelationID: "rr-payment-api-oomkilled"}},
+			Labels: map[string]string{wfev1.LabelCorrelationID: "rr-payment-api-oomkilled"}},
 		Spec: wfev1.WorkflowExecutionSpec{
 			RemediationRequestRef: corev1.ObjectReference{Name: "rr-payment-api-oomkilled"},
 			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "increase-memory", Version: "v1.2.0", ContainerImage: "quay.io/kubernaut/increase-memory:v1.2.0"},
@@ -67,9 +64,9 @@ func TestEveryEventTheClientSendsIsValidAgainstTheContract(t *testing.T) {
 	require.NoError(t, err)
 	ok, failed := finishedWE("restart", false), finishedWE("restart-failed", true)
 	events := []audit.Event{
-		audit.BuildEvent(ok, audit.EventStarted),
-		audit.BuildEvent(ok, audit.EventCompleted),
-		audit.BuildEvent(failed, audit.EventFailed),
+		audit.BuildEvent(ok, wfev1.AuditEventStarted),
+		audit.BuildEvent(ok, wfev1.AuditEventCompleted),
+		audit.BuildEvent(failed, wfev1.AuditEventFailed),
 	}
 	require.NoError(t, c.Send(t.Context(), events))
 	assert.Empty(t, s.Invalid())
@@ -77,7 +74,7 @@ func TestEveryEventTheClientSendsIsValidAgainstTheContract(t *testing.T) {
 	assert.Equal(t, "rr-payment-api-oomkilled", s.Events()[0].CorrelationID)
 
 	t.Run("the validator does catch a broken event", func(t *testing.T) {
-		bad := audit.BuildEvent(ok, audit.EventStarted)
+		bad := audit.BuildEvent(ok, wfev1.AuditEventStarted)
 		bad.CorrelationID = ""
 		bad.EventData.Phase = "Skipped"
 		err := c.Send(t.Context(), []audit.Event{bad})
@@ -89,10 +86,10 @@ func TestEveryEventTheClientSendsIsValidAgainstTheContract(t *testing.T) {
 
 func TestDueEventsFollowTheConditions(t *testing.T) {
 	we := finishedWE("x", false)
-	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, audit.DueEvents(we))
-	we.Status.AuditedEvents = []string{audit.EventStarted}
-	assert.Equal(t, []string{audit.EventCompleted}, audit.Pending(we))
-	assert.Equal(t, []string{audit.EventStarted, audit.EventFailed}, audit.DueEvents(finishedWE("y", true)))
+	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, audit.DueEvents(we))
+	we.Status.AuditedEvents = []string{wfev1.AuditEventStarted}
+	assert.Equal(t, []string{wfev1.AuditEventCompleted}, audit.Pending(we))
+	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventFailed}, audit.DueEvents(finishedWE("y", true)))
 	assert.Empty(t, audit.DueEvents(&wfev1.WorkflowExecution{}))
 }
 
@@ -116,7 +113,7 @@ func TestParseResponse(t *testing.T) {
 		{"408 is retried", 408, "", ``, true, true, "408"},
 		{"429 is retried", 429, "", ``, true, true, "429"},
 		{"500 is retried", 500, "text/plain", `oops`, true, true, "500 Internal Server Error"},
-		{"503 is retried", 503, "application/problem+json", `{"title":"Service Unavailable","status":503}`, true, true, "503"},
+		{"503 is retried", 503, "application/problem+json", `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`, true, true, "503"},
 		{"a problem body that is not JSON is ignored", 400, "application/problem+json", `<html>`, true, false, "DataStorage answered 400 Bad Request"},
 	}
 	for _, tt := range tests {
@@ -140,7 +137,7 @@ func TestTheTokenFileIsReReadWhenItChangesAndNeverLogged(t *testing.T) {
 	require.NoError(t, os.WriteFile(tokenFile, []byte("first-secret-token\n"), 0o600))
 	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, TokenFile: tokenFile, Timeout: time.Second})
 	require.NoError(t, err)
-	ev := audit.BuildEvent(finishedWE("t", false), audit.EventStarted)
+	ev := audit.BuildEvent(finishedWE("t", false), wfev1.AuditEventStarted)
 	require.NoError(t, c.Send(t.Context(), []audit.Event{ev}))
 
 	require.NoError(t, os.WriteFile(tokenFile, []byte("second-secret-token-rotated\n"), 0o600))
@@ -151,12 +148,12 @@ func TestTheTokenFileIsReReadWhenItChangesAndNeverLogged(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	log := funcr.New(func(prefix, args string) { mu.Lock(); logs.WriteString(prefix + args + "\n"); mu.Unlock() }, funcr.Options{Verbosity: 10})
-	s.SetFault(datastorage.Fault{Status: 503, Problem: `{"title":"Service Unavailable","status":503}`})
+	s.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
 	d := audit.NewDelivery(c, audit.Options{BatchSize: 10, FlushInterval: 10 * time.Millisecond, QueueSize: 10,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, log)
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	require.True(t, d.Offer(finishedWE("t", false), []string{audit.EventStarted}))
+	require.True(t, d.Offer(finishedWE("t", false), []string{wfev1.AuditEventStarted}))
 	require.NoError(t, d.Start(ctx))
 	mu.Lock()
 	defer mu.Unlock()
@@ -206,6 +203,6 @@ func TestOneBadPayloadDoesNotTakeItsBatchDown(t *testing.T) {
 	require.NotNil(t, bad.Err)
 	assert.True(t, bad.Final)
 	good := d.State(types.NamespacedName{Namespace: "payment", Name: "we-0"})
-	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, good.Acknowledged)
+	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, good.Acknowledged)
 	assert.Nil(t, good.Err)
 }

@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// BatchPath is DataStorage's batch endpoint.
-const BatchPath = "/api/v1/audit/events/batch"
+// batchPath is DataStorage's batch endpoint.
+const batchPath = "/api/v1/audit/events/batch"
 
 // ClientOptions configure the DataStorage client.
 type ClientOptions struct {
@@ -72,7 +72,7 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 	if err != nil {
 		return &DeliveryError{Message: fmt.Sprintf("encode audit events: %v", err)}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+BatchPath, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+batchPath, bytes.NewReader(body))
 	if err != nil {
 		return &DeliveryError{Message: fmt.Sprintf("build request: %v", err)}
 	}
@@ -89,11 +89,11 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 	if err != nil {
 		// Network errors and timeouts are retryable. The error names the URL
 		// and the cause, never the request's headers.
-		return &DeliveryError{Retryable: true, Message: fmt.Sprintf("POST %s: %v", BatchPath, errors.Unwrap(err))}
+		return &DeliveryError{Retryable: true, Message: fmt.Sprintf("POST %s: %v", batchPath, errors.Unwrap(err))}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return ParseResponse(resp.StatusCode, resp.Header.Get("Content-Type"), data)
+	return parseResponse(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 }
 
 // tokenFile reads a bearer token from a file and re-reads it when the file

@@ -3,12 +3,14 @@ package audit
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
@@ -87,7 +89,7 @@ func (d *Delivery) Offer(we *wfev1.WorkflowExecution, pending []string) bool {
 	st := d.states[key]
 	var send []string
 	for _, t := range pending {
-		if d.inFlight[key][t] || (st != nil && (contains(st.Acknowledged, t) || contains(st.refused, t))) {
+		if d.inFlight[key][t] || (st != nil && (slices.Contains(st.Acknowledged, t) || slices.Contains(st.refused, t))) {
 			continue
 		}
 		send = append(send, t)
@@ -97,7 +99,7 @@ func (d *Delivery) Offer(we *wfev1.WorkflowExecution, pending []string) bool {
 	}
 	it := item{key: key, types: send, queued: time.Now()}
 	for _, t := range send {
-		it.events = append(it.events, BuildEvent(we, t))
+		it.events = append(it.events, buildEvent(we, t))
 	}
 	select {
 	case d.queue <- it:
@@ -135,7 +137,7 @@ func (d *Delivery) Recorded(key types.NamespacedName, recorded []string) {
 	}
 	var keep []string
 	for _, t := range st.Acknowledged {
-		if !contains(recorded, t) {
+		if !slices.Contains(recorded, t) {
 			keep = append(keep, t)
 		}
 	}
@@ -192,7 +194,9 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 	for _, it := range batch {
 		events = append(events, it.events...)
 	}
-	backoff := d.opts.MinBackoff
+	// Each wait is drawn from the upper half of a doubling step between
+	// MinBackoff and MaxBackoff, so that batches failing together spread out.
+	backoff := wait.Backoff{Duration: d.opts.MinBackoff / 2, Factor: 2, Jitter: 1, Steps: math.MaxInt32, Cap: d.opts.MaxBackoff / 2}
 	var lastMsg string
 	for {
 		start := time.Now()
@@ -221,19 +225,18 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 			d.settle(batch, de)
 			return
 		}
+		next := backoff.Step()
 		if de.Message != lastMsg {
 			// Tell the WorkflowExecutions once per distinct error, not per retry.
-			d.log.Info("audit delivery failed; retrying", "events", len(events), "error", de.Message, "backoff", backoff.String())
+			d.log.Info("audit delivery failed; retrying", "events", len(events), "error", de.Message, "backoff", next.String())
 			d.report(batch, de)
 			lastMsg = de.Message
 		}
-		jittered := backoff/2 + time.Duration(rand.Int64N(int64(backoff)/2+1))
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(jittered):
+		case <-time.After(next):
 		}
-		backoff = min(backoff*2, d.opts.MaxBackoff)
 	}
 }
 
@@ -280,13 +283,4 @@ func (d *Delivery) state(key types.NamespacedName) *State {
 		d.states[key] = st
 	}
 	return st
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -11,17 +11,6 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// The lifecycle event types, in the order a WorkflowExecution goes through them.
-const (
-	EventStarted   = "workflowexecution.workflow.started"
-	EventCompleted = "workflowexecution.workflow.completed"
-	EventFailed    = "workflowexecution.workflow.failed"
-)
-
-// LabelCorrelationID carries the correlation id the webhook copies from the
-// RemediationRequest; without it the WorkflowExecution's name is used.
-const LabelCorrelationID = "kubernaut.ai/correlation-id"
-
 // Event is one AuditEventRequest of DataStorage's contract.
 type Event struct {
 	Version        string  `json:"version"`
@@ -66,14 +55,14 @@ type Payload struct {
 func DueEvents(we *wfev1.WorkflowExecution) []string {
 	var due []string
 	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil && c.Status == metav1.ConditionTrue {
-		due = append(due, EventStarted)
+		due = append(due, wfev1.AuditEventStarted)
 	}
 	if c := we.Condition(wfev1.ConditionTektonPipelineComplete); c != nil {
 		switch c.Status {
 		case metav1.ConditionTrue:
-			due = append(due, EventCompleted)
+			due = append(due, wfev1.AuditEventCompleted)
 		case metav1.ConditionFalse:
-			due = append(due, EventFailed)
+			due = append(due, wfev1.AuditEventFailed)
 		}
 	}
 	return due
@@ -94,12 +83,12 @@ func Pending(we *wfev1.WorkflowExecution) []string {
 	return out
 }
 
-// BuildEvent makes the audit event of the given type from the WorkflowExecution.
+// buildEvent makes the audit event of the given type from the WorkflowExecution.
 // It depends only on the stored object, so a resend after a restart carries the
 // same content.
-func BuildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
+func buildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 	st := &we.Status
-	correlation := we.Labels[LabelCorrelationID]
+	correlation := we.Labels[wfev1.LabelCorrelationID]
 	if correlation == "" {
 		correlation = we.Name
 	}
@@ -121,17 +110,17 @@ func BuildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 	e := Event{
 		Version: "1.0", EventType: eventType, EventCategory: "workflowexecution",
 		ActorType: "service", ActorID: "workflowexecution-controller",
-		ResourceType: "WorkflowExecution", ResourceID: we.Name,
+		ResourceType: wfev1.Kind, ResourceID: we.Name,
 		CorrelationID: correlation, Namespace: &ns,
 	}
 	when := st.StartTime
 	switch eventType {
-	case EventStarted:
+	case wfev1.AuditEventStarted:
 		e.EventAction, e.EventOutcome = "started", "pending"
 		p.Phase = string(wfev1.PhaseRunning)
-	case EventCompleted, EventFailed:
+	case wfev1.AuditEventCompleted, wfev1.AuditEventFailed:
 		e.EventAction, e.EventOutcome = "completed", "success"
-		if eventType == EventFailed {
+		if eventType == wfev1.AuditEventFailed {
 			e.EventAction, e.EventOutcome = "failed", "failure"
 		}
 		when = st.CompletionTime
@@ -141,7 +130,7 @@ func BuildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 			ms := st.Duration.Milliseconds()
 			e.DurationMS = &ms
 		}
-		if fd := st.FailureDetails; fd != nil && eventType == EventFailed {
+		if fd := st.FailureDetails; fd != nil && eventType == wfev1.AuditEventFailed {
 			p.FailureReason, p.FailureMessage, p.FailedTaskName = string(fd.Reason), fd.Message, fd.FailedTaskName
 			msg := fd.NaturalLanguageSummary
 			e.ErrorMessage = &msg

@@ -3,8 +3,9 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -39,9 +40,9 @@ type Problem struct {
 	FieldErrors map[string]string `json:"field_errors,omitempty"`
 }
 
-// ParseResponse turns DataStorage's answer into nil (acknowledged: 201, or 202
+// parseResponse turns DataStorage's answer into nil (acknowledged: 201, or 202
 // queued to its dead-letter queue) or a *DeliveryError.
-func ParseResponse(status int, contentType string, body []byte) error {
+func parseResponse(status int, contentType string, body []byte) error {
 	if status == http.StatusCreated || status == http.StatusAccepted {
 		return nil
 	}
@@ -56,12 +57,8 @@ func ParseResponse(status int, contentType string, body []byte) error {
 		if p.Detail != "" {
 			e.Message += ": " + p.Detail
 		}
-		fields := make([]string, 0, len(p.FieldErrors))
-		for field := range p.FieldErrors {
-			fields = append(fields, field)
-		}
-		sort.Strings(fields) // a stable message: it ends up in a condition
-		for _, field := range fields {
+		// Sorted: a stable message, since it ends up in a condition.
+		for _, field := range slices.Sorted(maps.Keys(p.FieldErrors)) {
 			e.Message += fmt.Sprintf("; %s: %s", field, p.FieldErrors[field])
 		}
 	}

@@ -52,6 +52,11 @@ crd-ref-docs)
 	pkg=github.com/elastic/crd-ref-docs
 	ldflags="-s -w"
 	;;
+golangci-lint)
+	module=golangci-lint
+	pkg=github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	ldflags="-s -w"
+	;;
 controller-gen)
 	module=controller-gen
 	pkg=sigs.k8s.io/controller-tools/cmd/controller-gen

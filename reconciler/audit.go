@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func (r *Reconciler) observeAudit(we *wfev1.WorkflowExecution) time.Duration {
 	st := r.Audit.State(key)
 	due := audit.DueEvents(we)
 	for _, t := range due {
-		if contains(st.Acknowledged, t) && !contains(we.Status.AuditedEvents, t) {
+		if slices.Contains(st.Acknowledged, t) && !slices.Contains(we.Status.AuditedEvents, t) {
 			we.Status.AuditedEvents = append(we.Status.AuditedEvents, t)
 		}
 	}
@@ -74,13 +75,4 @@ func (r *Reconciler) observeAudit(we *wfev1.WorkflowExecution) time.Duration {
 		return auditQueueFullRetry
 	}
 	return 0
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -33,7 +33,7 @@ func FuzzApplyPipelineRun(f *testing.F) {
 				opts = append(opts, withChildren("t"))
 			}
 			pr := pipelineRun(corev1.ConditionStatus(obs.status), obs.reason, obs.msg, opts...)
-			ApplyPipelineRun(we, pr, nil)
+			applyPipelineRun(we, pr, nil)
 			checkInvariants(t, prev, we)
 			prev = we.DeepCopy()
 		}

@@ -14,8 +14,8 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// FailedTask is what the failed TaskRun of a PipelineRun says.
-type FailedTask struct {
+// failedTask is what the failed TaskRun of a PipelineRun says.
+type failedTask struct {
 	// Index is the task's position among the PipelineRun's child references.
 	Index int
 	// Name is the pipeline task's name.
@@ -109,7 +109,7 @@ func completeReason(c *apis.Condition) (metav1.ConditionStatus, string) {
 }
 
 // failureClass classifies a failed PipelineRun for failureDetails.reason.
-func failureClass(reason string, started bool, task *FailedTask) wfev1.FailureReason {
+func failureClass(reason string, started bool, task *failedTask) wfev1.FailureReason {
 	switch {
 	case reason == tektonv1.PipelineRunReasonTimedOut.String():
 		return wfev1.FailureReasonDeadlineExceeded
@@ -126,13 +126,13 @@ func failureClass(reason string, started bool, task *FailedTask) wfev1.FailureRe
 	}
 }
 
-// ApplyPipelineRun sets the three Tekton conditions, phase, times, summary and
+// applyPipelineRun sets the three Tekton conditions, phase, times, summary and
 // failure details from the PipelineRun. failed names the failed task, when the
 // caller looked it up. Conditions never regress: TektonPipelineRunning stays
 // True once True, and a finished TektonPipelineComplete stays as it is.
-func ApplyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *FailedTask) {
+func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *failedTask) {
 	name := pr.Namespace + "/" + pr.Name
-	ApplyCreated(we, pr.Namespace, pr.Name)
+	applyCreated(we, pr.Namespace, pr.Name)
 	if isFinished(we) {
 		return
 	}
@@ -175,7 +175,7 @@ func ApplyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, fai
 }
 
 // finish sets TektonPipelineComplete, phase and failure details of a finished run.
-func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condition, status metav1.ConditionStatus, reason string, started bool, failed *FailedTask) {
+func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condition, status metav1.ConditionStatus, reason string, started bool, failed *failedTask) {
 	name := pr.Namespace + "/" + pr.Name
 	if status == metav1.ConditionTrue {
 		we.SetTektonPipelineComplete(status, reason, tektonSays(name, "succeeded", c))
@@ -205,10 +205,10 @@ func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condi
 	we.Status.FailureDetails = fd
 }
 
-// ApplyPipelineRunDeleted records that the PipelineRun is gone. Deleted while
+// applyPipelineRunDeleted records that the PipelineRun is gone. Deleted while
 // unfinished ends the execution as PipelineFailed; deleted after it finished
 // changes nothing.
-func ApplyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
+func applyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
 	if isFinished(we) {
 		return
 	}
@@ -233,8 +233,8 @@ func ApplyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
 	}
 }
 
-// ApplyCreated records that the PipelineRun exists.
-func ApplyCreated(we *wfev1.WorkflowExecution, namespace, name string) {
+// applyCreated records that the PipelineRun exists.
+func applyCreated(we *wfev1.WorkflowExecution, namespace, name string) {
 	ref := &wfev1.PipelineRunReference{Name: name}
 	if namespace != we.Namespace {
 		ref.Namespace = namespace
@@ -244,10 +244,10 @@ func ApplyCreated(we *wfev1.WorkflowExecution, namespace, name string) {
 		fmt.Sprintf("Tekton PipelineRun %s/%s created", namespace, name))
 }
 
-// ApplyCreationError records a failed attempt to create the PipelineRun: a
+// applyCreationError records a failed attempt to create the PipelineRun: a
 // retryable one keeps TektonPipelineCreated Unknown; a final one ends the
 // execution as failed.
-func ApplyCreationError(we *wfev1.WorkflowExecution, err error, final bool, class wfev1.FailureReason, now metav1.Time) {
+func applyCreationError(we *wfev1.WorkflowExecution, err error, final bool, class wfev1.FailureReason, now metav1.Time) {
 	if !final {
 		we.SetTektonPipelineCreated(metav1.ConditionUnknown, wfev1.ReasonPipelineCreationRetrying,
 			fmt.Sprintf("Creating the Tekton PipelineRun failed and is retried: %v", err))

@@ -23,7 +23,7 @@ var (
 
 func initialWE() *wfev1.WorkflowExecution {
 	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we", Generation: 1}}
-	InitializeStatus(we)
+	initializeStatus(we)
 	return we
 }
 
@@ -134,7 +134,7 @@ func TestEveryTektonReasonMapsToOneRow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			we := initialWE()
-			ApplyPipelineRun(we, tt.pr, nil)
+			applyPipelineRun(we, tt.pr, nil)
 			created := we.Condition(wfev1.ConditionTektonPipelineCreated)
 			assert.Equal(t, T, created.Status)
 			assert.Equal(t, "Tekton PipelineRun ns/pr created", created.Message)
@@ -164,7 +164,7 @@ func TestProgressShowsTheRunningTaskAndCounts(t *testing.T) {
 	we := initialWE()
 	pr := pipelineRun(corev1.ConditionUnknown, "Running", "Tasks Completed: 1 (Failed: 0, Cancelled 0), Incomplete: 2, Skipped: 0",
 		started, withChildren("build", "test"))
-	ApplyPipelineRun(we, pr, nil)
+	applyPipelineRun(we, pr, nil)
 	assert.Equal(t, "Tekton PipelineRun ns/pr is executing task test (1 of 3 complete)", we.Condition(wfev1.ConditionTektonPipelineRunning).Message)
 	assert.Equal(t, &wfev1.PipelineRunStatusSummary{Status: U, Reason: "Running", Message: pr.Status.GetCondition(apis.ConditionSucceeded).Message,
 		CompletedTasks: 1, TotalTasks: 3}, we.Status.PipelineRunStatus)
@@ -176,7 +176,7 @@ func TestAFailureNamesTheFailedTaskAndKeepsTimes(t *testing.T) {
 	we := initialWE()
 	code := int32(1)
 	pr := pipelineRun(corev1.ConditionFalse, "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0", started, finished, withChildren("build", "deploy"))
-	ApplyPipelineRun(we, pr, &FailedTask{Index: 1, Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
+	applyPipelineRun(we, pr, &failedTask{Index: 1, Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Contains(t, c.Message, "failed task: deploy")
 	assert.Contains(t, c.Message, "Failed: Tasks Completed: 2 (Failed: 1")
@@ -195,25 +195,25 @@ func TestAFailureNamesTheFailedTaskAndKeepsTimes(t *testing.T) {
 
 func TestConditionsNeverRegress(t *testing.T) {
 	we := initialWE()
-	ApplyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil)
 	// A stale or odd later observation does not undo the start.
-	ApplyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil)
 	assert.Equal(t, T, we.Condition(wfev1.ConditionTektonPipelineRunning).Status)
-	ApplyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil)
 	assert.Equal(t, T, we.Condition(wfev1.ConditionTektonPipelineRunning).Status, "Running stays True after it finishes")
 	assert.Equal(t, F, we.Condition(wfev1.ConditionTektonPipelineComplete).Status)
 	// Once finished, nothing changes it.
-	ApplyPipelineRun(we, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil)
 	assert.Equal(t, F, we.Condition(wfev1.ConditionTektonPipelineComplete).Status)
-	ApplyPipelineRunDeleted(we, t1)
+	applyPipelineRunDeleted(we, t1)
 	assert.Equal(t, wfev1.ReasonPipelineFailed, we.Condition(wfev1.ConditionTektonPipelineComplete).Reason)
 	assert.Equal(t, wfev1.PhaseFailed, we.Status.Phase)
 }
 
 func TestAPipelineRunDeletedWhileUnfinishedFailsTheExecution(t *testing.T) {
 	we := initialWE()
-	ApplyCreated(we, "ns", "pr")
-	ApplyPipelineRunDeleted(we, t1)
+	applyCreated(we, "ns", "pr")
+	applyPipelineRunDeleted(we, t1)
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Equal(t, F, c.Status)
 	assert.Equal(t, wfev1.ReasonPipelineFailed, c.Reason)
@@ -222,9 +222,9 @@ func TestAPipelineRunDeletedWhileUnfinishedFailsTheExecution(t *testing.T) {
 	assert.Equal(t, &t1, we.Status.CompletionTime)
 
 	done := initialWE()
-	ApplyPipelineRun(done, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil)
+	applyPipelineRun(done, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil)
 	before := done.DeepCopy()
-	ApplyPipelineRunDeleted(done, t1)
+	applyPipelineRunDeleted(done, t1)
 	assert.Equal(t, before, done, "deleted after finishing changes nothing")
 }
 

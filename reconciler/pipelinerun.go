@@ -3,21 +3,14 @@ package reconciler
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
+	"maps"
+	"slices"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-)
-
-// Labels that link a PipelineRun back to its WorkflowExecution.
-const (
-	LabelWorkflowExecution    = "kubernaut.ai/workflow-execution"
-	LabelSourceNamespace      = "kubernaut.ai/source-namespace"
-	LabelWorkflowExecutionUID = "kubernaut.ai/workflow-execution-uid"
-	LabelWorkflowID           = "kubernaut.ai/workflow-id"
 )
 
 // Where the PipelineRun's Pipeline comes from.
@@ -54,8 +47,8 @@ func PipelineRunName(we *wfev1.WorkflowExecution) string {
 	return base + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
-// PipelineRunNamespace is where the WorkflowExecution's PipelineRun lives.
-func (o PipelineRunOptions) PipelineRunNamespace(we *wfev1.WorkflowExecution) string {
+// pipelineRunNamespace is where the WorkflowExecution's PipelineRun lives.
+func (o PipelineRunOptions) pipelineRunNamespace(we *wfev1.WorkflowExecution) string {
 	if o.ExecutionNamespace != "" {
 		return o.ExecutionNamespace
 	}
@@ -65,29 +58,29 @@ func (o PipelineRunOptions) PipelineRunNamespace(we *wfev1.WorkflowExecution) st
 // linkLabels are the labels that point a PipelineRun at its WorkflowExecution.
 func linkLabels(we *wfev1.WorkflowExecution) map[string]string {
 	l := map[string]string{
-		LabelWorkflowExecution:    we.Name,
-		LabelSourceNamespace:      we.Namespace,
-		LabelWorkflowExecutionUID: string(we.UID),
+		wfev1.LabelWorkflowExecution:    we.Name,
+		wfev1.LabelSourceNamespace:      we.Namespace,
+		wfev1.LabelWorkflowExecutionUID: string(we.UID),
 	}
 	if len(validation.IsValidLabelValue(we.Spec.WorkflowRef.WorkflowID)) == 0 {
-		l[LabelWorkflowID] = we.Spec.WorkflowRef.WorkflowID
+		l[wfev1.LabelWorkflowID] = we.Spec.WorkflowRef.WorkflowID
 	}
 	return l
 }
 
-// BelongsTo says whether the PipelineRun's labels point at this WorkflowExecution.
-func BelongsTo(pr *tektonv1.PipelineRun, we *wfev1.WorkflowExecution) bool {
+// belongsTo says whether the PipelineRun's labels point at this WorkflowExecution.
+func belongsTo(pr *tektonv1.PipelineRun, we *wfev1.WorkflowExecution) bool {
 	l := pr.GetLabels()
-	return l[LabelWorkflowExecution] == we.Name && l[LabelSourceNamespace] == we.Namespace &&
-		l[LabelWorkflowExecutionUID] == string(we.UID)
+	return l[wfev1.LabelWorkflowExecution] == we.Name && l[wfev1.LabelSourceNamespace] == we.Namespace &&
+		l[wfev1.LabelWorkflowExecutionUID] == string(we.UID)
 }
 
-// BuildPipelineRun returns the PipelineRun that executes the WorkflowExecution.
-func (o PipelineRunOptions) BuildPipelineRun(we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
+// buildPipelineRun returns the PipelineRun that executes the WorkflowExecution.
+func (o PipelineRunOptions) buildPipelineRun(we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
 	pr := &tektonv1.PipelineRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      PipelineRunName(we),
-			Namespace: o.PipelineRunNamespace(we),
+			Namespace: o.pipelineRunNamespace(we),
 			Labels:    linkLabels(we),
 		},
 		Spec: tektonv1.PipelineRunSpec{
@@ -96,11 +89,7 @@ func (o PipelineRunOptions) BuildPipelineRun(we *wfev1.WorkflowExecution) *tekto
 		},
 	}
 	if pr.Namespace == we.Namespace {
-		controller := true
-		pr.OwnerReferences = []metav1.OwnerReference{{
-			APIVersion: wfev1.GroupVersion.String(), Kind: "WorkflowExecution",
-			Name: we.Name, UID: we.UID, Controller: &controller, BlockOwnerDeletion: &controller,
-		}}
+		pr.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(we, wfev1.GroupVersion.WithKind(wfev1.Kind))}
 	}
 	sa := o.DefaultServiceAccount
 	if ec := we.Spec.ExecutionConfig; ec != nil {
@@ -137,18 +126,13 @@ func (o PipelineRunOptions) pipelineRef(we *wfev1.WorkflowExecution) *tektonv1.P
 
 // params passes spec.parameters, in name order, and TARGET_RESOURCE.
 func params(we *wfev1.WorkflowExecution) tektonv1.Params {
-	values := map[string]string{}
-	for k, v := range we.Spec.Parameters {
-		values[k] = v
+	values := maps.Clone(we.Spec.Parameters)
+	if values == nil {
+		values = map[string]string{}
 	}
 	values["TARGET_RESOURCE"] = we.Spec.TargetResource
-	names := make([]string, 0, len(values))
-	for k := range values {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	out := make(tektonv1.Params, 0, len(names))
-	for _, k := range names {
+	out := make(tektonv1.Params, 0, len(values))
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		out = append(out, tektonv1.Param{Name: k, Value: *tektonv1.NewStructuredValues(values[k])})
 	}
 	return out

@@ -21,10 +21,6 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// Finalizer lets the reconciler delete a PipelineRun that lives in the
-// execution namespace, where no ownerReference can reach it.
-const Finalizer = "workflowexecution.kubernaut.ai/pipelinerun-cleanup"
-
 // conflictRetryDelay spaces a recompute after an optimistic-lock conflict; the
 // newer version's watch event usually gets there first.
 const conflictRetryDelay = 100 * time.Millisecond
@@ -80,13 +76,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	desired := we.DeepCopy()
 	// First visit: the four conditions as Unknown, before anything else.
 	if len(wfev1.MissingConditions(we.Status.Conditions, we.Generation)) > 0 || we.Status.Phase == "" {
-		InitializeStatus(desired)
+		initializeStatus(desired)
 		if r.Audit == nil {
 			desired.SetAuditRecorded(metav1.ConditionUnknown, wfev1.ReasonAuditDisabled, msgAuditDisabled)
 		}
 		return r.writeStatus(ctx, we, desired)
 	}
-	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, Finalizer) && !isFinished(we) {
+	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && !isFinished(we) {
 		return ctrl.Result{}, r.addFinalizer(ctx, we)
 	}
 	retryErr := r.observe(ctx, desired)
@@ -118,13 +114,13 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 		return err
 	}
 	switch {
-	case pr != nil && BelongsTo(pr, we):
+	case pr != nil && belongsTo(pr, we):
 		r.applyPipelineRun(ctx, we, pr)
 	case pr != nil:
-		ApplyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
+		applyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
 			true, wfev1.FailureReasonConfigurationError, r.now())
 	case we.Status.PipelineRunRef != nil:
-		ApplyPipelineRunDeleted(we, r.now())
+		applyPipelineRunDeleted(we, r.now())
 	default:
 		return r.createPipelineRun(ctx, we)
 	}
@@ -135,7 +131,7 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 // none. A cache miss is confirmed with the apiserver: the cache may not have
 // seen a PipelineRun created a moment ago.
 func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) (*tektonv1.PipelineRun, error) {
-	key := client.ObjectKey{Namespace: r.Options.PipelineRunNamespace(we), Name: PipelineRunName(we)}
+	key := client.ObjectKey{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}
 	pr := &tektonv1.PipelineRun{}
 	err := r.Client.Get(ctx, key, pr)
 	if apierrors.IsNotFound(err) && we.Status.PipelineRunRef != nil {
@@ -151,7 +147,7 @@ func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecutio
 }
 
 func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) {
-	var failed *FailedTask
+	var failed *failedTask
 	if c := pr.Status.GetCondition("Succeeded"); c != nil && c.IsFalse() && !isFinished(we) {
 		var err error
 		if failed, err = r.failedTask(ctx, pr); err != nil {
@@ -159,19 +155,19 @@ func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExe
 			log.FromContext(ctx).Info("could not look up the failed task", "pipelineRun", pr.Name, "error", err.Error())
 		}
 	}
-	ApplyPipelineRun(we, pr, failed)
+	applyPipelineRun(we, pr, failed)
 }
 
 func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) error {
-	pr := r.Options.BuildPipelineRun(we)
+	pr := r.Options.buildPipelineRun(we)
 	err := r.Client.Create(ctx, pr)
 	if apierrors.IsAlreadyExists(err) {
 		existing := &tektonv1.PipelineRun{}
 		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), existing); err != nil {
 			return fmt.Errorf("get existing PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
 		}
-		if !BelongsTo(existing, we) {
-			ApplyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
+		if !belongsTo(existing, we) {
+			applyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
 				true, wfev1.FailureReasonConfigurationError, r.now())
 			return nil
 		}
@@ -180,7 +176,7 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 	}
 	if err != nil {
 		final, class := classifyCreateError(err)
-		ApplyCreationError(we, err, final, class, r.now())
+		applyCreationError(we, err, final, class, r.now())
 		if final {
 			return nil
 		}
@@ -188,7 +184,7 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 	}
 	// The new PipelineRun has no status yet; apply it now so the next visit,
 	// which sees the same, has nothing to write.
-	ApplyPipelineRun(we, pr, nil)
+	applyPipelineRun(we, pr, nil)
 	return nil
 }
 
@@ -209,15 +205,15 @@ func classifyCreateError(err error) (bool, wfev1.FailureReason) {
 // finalize deletes the PipelineRun of a WorkflowExecution being deleted, then
 // releases it.
 func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) error {
-	if !controllerutil.ContainsFinalizer(we, Finalizer) {
+	if !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) {
 		return nil
 	}
-	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.PipelineRunNamespace(we), Name: PipelineRunName(we)}}
+	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
 	if err := r.Client.Delete(ctx, pr, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
 	}
 	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(we, Finalizer)
+	controllerutil.RemoveFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
 	if err := r.Client.Patch(ctx, we, patch); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("remove finalizer of WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}
@@ -227,7 +223,7 @@ func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) 
 func (r *Reconciler) addFinalizer(ctx context.Context, we *wfev1.WorkflowExecution) error {
 	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	replaced := we.ResourceVersion
-	controllerutil.AddFinalizer(we, Finalizer)
+	controllerutil.AddFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
 	if err := r.Client.Patch(ctx, we, patch); err != nil {
 		return fmt.Errorf("add finalizer to WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}

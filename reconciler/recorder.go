@@ -15,7 +15,12 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/tools/reference"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
+
+// maxEventNote is the API's limit on an Event's note, in bytes.
+const maxEventNote = 1024
 
 // Recorder writes events.k8s.io Events from a bounded queue. client-go's
 // events broadcaster keeps a copy of every event for 6 to 12 minutes to build
@@ -58,7 +63,7 @@ func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 		Action:              action,
 		Reason:              reason,
 		Regarding:           *ref,
-		Note:                truncate(fmt.Sprintf(note, args...), 1024),
+		Note:                wfev1.Truncate(fmt.Sprintf(note, args...), maxEventNote),
 		Type:                eventtype,
 	}
 	if related != nil {
@@ -115,11 +120,4 @@ func (r *Recorder) send(ctx context.Context, e *eventsv1.Event) {
 		}
 	}
 	r.log.Info("event not recorded", "reason", e.Reason, "regarding", e.Regarding.Namespace+"/"+e.Regarding.Name, "error", err.Error())
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

@@ -25,13 +25,13 @@ func TestTheRecorderBuildsBoundedEventsAndDropsWhenFull(t *testing.T) {
 	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we", UID: "uid-1"}}
 	r := NewRecorder(fake.NewClientBuilder().WithScheme(scheme).Build(), scheme, "wfe-conditions", 1, logr.Discard())
 
-	r.Eventf(we, nil, corev1.EventTypeNormal, "PipelineCreated", "PipelineCreated", "%s", strings.Repeat("x", 2000))
-	r.Eventf(we, nil, corev1.EventTypeNormal, "PipelineStarted", "PipelineStarted", "started")
+	r.Eventf(we, nil, corev1.EventTypeNormal, wfev1.ReasonPipelineCreated, wfev1.ReasonPipelineCreated, "%s", strings.Repeat("x", 2000))
+	r.Eventf(we, nil, corev1.EventTypeNormal, wfev1.ReasonPipelineStarted, wfev1.ReasonPipelineStarted, "started")
 
 	require.Len(t, r.queue, 1, "a full queue drops the event instead of growing")
 	e := <-r.queue
-	assert.Equal(t, "PipelineCreated", e.Reason, "the first event is kept, the second dropped")
-	assert.Equal(t, "PipelineCreated", e.Action)
+	assert.Equal(t, wfev1.ReasonPipelineCreated, e.Reason, "the first event is kept, the second dropped")
+	assert.Equal(t, wfev1.ReasonPipelineCreated, e.Action)
 	assert.Equal(t, "ns", e.Namespace)
 	assert.Equal(t, "we", e.Regarding.Name)
 	assert.Equal(t, "WorkflowExecution", e.Regarding.Kind)

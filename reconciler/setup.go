@@ -38,13 +38,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return b.Complete(r)
 }
 
-// PriorityNew is the queue priority of a WorkflowExecution just created: its
+// priorityNew is the queue priority of a WorkflowExecution just created: its
 // first status write is what a client waits for, so it goes ahead of the
 // reconciles of older ones.
-const PriorityNew = 10
+const priorityNew = 10
 
 // newFirst enqueues WorkflowExecutions like handler.EnqueueRequestForObject,
-// but a newly created one (not one of the initial list) with PriorityNew.
+// but a newly created one (not one of the initial list) with priorityNew.
 func newFirst() handler.EventHandler {
 	enqueue := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 		q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
@@ -56,7 +56,7 @@ func newFirst() handler.EventHandler {
 				enqueue(e.Object, q)
 				return
 			}
-			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(PriorityNew)}, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)})
+			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(priorityNew)}, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)})
 		},
 		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			enqueue(e.ObjectNew, q)
@@ -73,7 +73,7 @@ func newFirst() handler.EventHandler {
 // workflowExecutionOf maps a PipelineRun to the WorkflowExecution its labels name.
 func workflowExecutionOf(_ context.Context, o client.Object) []reconcile.Request {
 	l := o.GetLabels()
-	name, ns := l[LabelWorkflowExecution], l[LabelSourceNamespace]
+	name, ns := l[wfev1.LabelWorkflowExecution], l[wfev1.LabelSourceNamespace]
 	if name == "" || ns == "" {
 		return nil
 	}
@@ -85,7 +85,7 @@ const labelPrefix = "kubernaut.ai/"
 
 // PipelineRunSelector selects the PipelineRuns the cache holds: only ours.
 func PipelineRunSelector() labels.Selector {
-	req, err := labels.NewRequirement(LabelWorkflowExecution, selection.Exists, nil)
+	req, err := labels.NewRequirement(wfev1.LabelWorkflowExecution, selection.Exists, nil)
 	if err != nil {
 		panic(err) // a constant requirement
 	}
@@ -105,7 +105,7 @@ func TrimPipelineRun(obj any) (any, error) {
 	labels := make(map[string]string, 3)
 	for k, v := range pr.Labels {
 		switch {
-		case k == LabelSourceNamespace:
+		case k == wfev1.LabelSourceNamespace:
 			labels[intern(k)] = intern(v)
 		case strings.HasPrefix(k, labelPrefix):
 			labels[intern(k)] = v

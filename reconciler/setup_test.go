@@ -21,7 +21,7 @@ import (
 func fullPipelineRun(succeeded corev1.ConditionStatus, reason string, done int) *tektonv1.PipelineRun {
 	pr := &tektonv1.PipelineRun{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we-1a2b3c4d",
-			Labels: map[string]string{LabelWorkflowExecution: "we", LabelSourceNamespace: "ns", LabelWorkflowExecutionUID: "uid-1",
+			Labels: map[string]string{wfev1.LabelWorkflowExecution: "we", wfev1.LabelSourceNamespace: "ns", wfev1.LabelWorkflowExecutionUID: "uid-1",
 				"tekton.dev/pipeline": "restart"},
 			Annotations:     map[string]string{"note": "x"},
 			OwnerReferences: []metav1.OwnerReference{{Name: "we", UID: "uid-1"}},
@@ -61,8 +61,8 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			trimmed := trimmedObj.(*tektonv1.PipelineRun)
 
 			fromFull, fromTrimmed := initialWE(), initialWE()
-			ApplyPipelineRun(fromFull, full, nil)
-			ApplyPipelineRun(fromTrimmed, trimmed, nil)
+			applyPipelineRun(fromFull, full, nil)
+			applyPipelineRun(fromTrimmed, trimmed, nil)
 			for _, we := range []*wfev1.WorkflowExecution{fromFull, fromTrimmed} {
 				for i := range we.Status.Conditions {
 					we.Status.Conditions[i].LastTransitionTime = metav1.Time{} // the clock, not the input
@@ -71,7 +71,7 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			assert.Equal(t, fromFull.Status, fromTrimmed.Status)
 
 			we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we", UID: "uid-1"}}
-			assert.True(t, BelongsTo(trimmed, we), "the link labels stay")
+			assert.True(t, belongsTo(trimmed, we), "the link labels stay")
 			assert.Equal(t, workflowExecutionOf(t.Context(), full), workflowExecutionOf(t.Context(), trimmed))
 			assert.NotContains(t, trimmed.Labels, "tekton.dev/pipeline")
 			assert.Nil(t, trimmed.Annotations)
@@ -85,7 +85,7 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 
 func TestTrimmingAWorkflowExecutionKeepsSpecAndStatus(t *testing.T) {
 	we := initialWE()
-	we.Labels = map[string]string{"kubernaut.ai/workflow-id": "restart"}
+	we.Labels = map[string]string{wfev1.LabelWorkflowID: "restart"}
 	we.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{}"}
 	we.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
 	we.Spec.TargetResource = "ns/deployment/web"

@@ -11,12 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 	kjson "sigs.k8s.io/json"
-)
 
-// Labels the CREATE path adds so that WorkflowExecutions can be selected.
-const (
-	LabelWorkflowID    = "kubernaut.ai/workflow-id"
-	LabelCorrelationID = "kubernaut.ai/correlation-id"
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
 // CreateHandler labels a new WorkflowExecution with its workflow id and its
@@ -49,8 +45,8 @@ func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
 	}
 	want := []struct{ key, value string }{
-		{LabelWorkflowID, we.Spec.WorkflowRef.WorkflowID},
-		{LabelCorrelationID, we.Spec.RemediationRequestRef.Name},
+		{wfev1.LabelWorkflowID, we.Spec.WorkflowRef.WorkflowID},
+		{wfev1.LabelCorrelationID, we.Spec.RemediationRequestRef.Name},
 	}
 	var labels map[string]string
 	if we.Metadata != nil {

@@ -13,12 +13,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 	kjson "sigs.k8s.io/json"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 
 var fuzzSeeds = []string{
 	we("", ""),
-	we(`, "labels": {"kubernaut.ai/workflow-id": "x"}`, `, "status": {"phase": "Running"}`),
+	we(`, "labels": {"`+wfev1.LabelWorkflowID+`": "x"}`, `, "status": {"phase": "Running"}`),
 	we("", `, "status": {"conditions": [{"type": "AuditRecorded", "status": "True", "reason": "A", "message": "", "lastTransitionTime": "2026-01-02T03:04:05Z"}]}`),
 	`{"metadata": {"labels": null}, "status": {"conditions": null}}`,
 	`{}`, `[]`, `null`, `{"metadata": 1}`, `{"status": []}`,

@@ -21,6 +21,12 @@ const (
 	StatusPath = "/mutate-workflowexecution-status"
 )
 
+// SystemNamespaces are the namespaces whose WorkflowExecutions the webhook
+// never intercepts (the install adds the controller's own namespace): the
+// registration's namespaceSelector lists them, and a test checks that the
+// kustomize manifests agree.
+var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
+
 // +kubebuilder:webhook:path=/mutate-workflowexecution,mutating=true,failurePolicy=ignore,sideEffects=None,groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=create,versions=v1alpha1,name=create.workflowexecution.kubernaut.ai,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
 // +kubebuilder:webhook:path=/mutate-workflowexecution-status,mutating=true,failurePolicy=ignore,sideEffects=None,groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/status,verbs=update,versions=v1alpha1,name=status.workflowexecution.kubernaut.ai,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
 
@@ -34,7 +40,7 @@ func Register(server webhook.Server) {
 // handler is registered for, so that a misrouted request gets a clear answer.
 func checkRequest(req admission.Request, op admissionv1.Operation, subResource string) *admission.Response {
 	gk := req.Kind
-	if gk.Group != wfev1.GroupVersion.Group || gk.Kind != "WorkflowExecution" {
+	if gk.Group != wfev1.GroupVersion.Group || gk.Kind != wfev1.Kind {
 		r := admission.Errored(http.StatusBadRequest,
 			fmt.Errorf("expected a %s WorkflowExecution, got %s %q", wfev1.GroupVersion.Group, gk.Group, gk.Kind))
 		return &r

@@ -11,6 +11,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 
@@ -86,22 +87,22 @@ func TestCreateHandler(t *testing.T) {
 		{
 			name:   "a WE without labels gets both selection labels",
 			object: we("", ""),
-			want:   map[string]any{webhook.LabelWorkflowID: "increase-memory-and-restart", webhook.LabelCorrelationID: "rr-payment-api-oomkilled"},
+			want:   map[string]any{wfev1.LabelWorkflowID: "increase-memory-and-restart", wfev1.LabelCorrelationID: "rr-payment-api-oomkilled"},
 		},
 		{
 			name:   "existing labels are kept and the caller's value wins",
-			object: we(`, "labels": {"team": "payments", "kubernaut.ai/workflow-id": "mine"}`, ""),
-			want:   map[string]any{"team": "payments", webhook.LabelWorkflowID: "mine", webhook.LabelCorrelationID: "rr-payment-api-oomkilled"},
+			object: we(`, "labels": {"team": "payments", "`+wfev1.LabelWorkflowID+`": "mine"}`, ""),
+			want:   map[string]any{"team": "payments", wfev1.LabelWorkflowID: "mine", wfev1.LabelCorrelationID: "rr-payment-api-oomkilled"},
 		},
 		{
 			name:   "a WE with generateName and no name is labelled",
 			object: `{"metadata": {"generateName": "restart-"}, "spec": {"workflowRef": {"workflowId": "wf"}}}`,
-			want:   map[string]any{webhook.LabelWorkflowID: "wf"},
+			want:   map[string]any{wfev1.LabelWorkflowID: "wf"},
 		},
 		{
 			name:   "a value that is not a valid label value is skipped, not rejected",
 			object: `{"metadata": {}, "spec": {"workflowRef": {"workflowId": "not valid!"}, "remediationRequestRef": {"name": "rr-1"}}}`,
-			want:   map[string]any{webhook.LabelCorrelationID: "rr-1"},
+			want:   map[string]any{wfev1.LabelCorrelationID: "rr-1"},
 		},
 	}
 	for _, tt := range tests {

@@ -10,12 +10,11 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"kubernaut.ai/wfe-conditions/config"
-	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 )
 
 func main() {
-	var opts config.Options
+	var opts wiring.Options
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine) // --zap-log-level and friends
@@ -28,7 +27,7 @@ func main() {
 		log.Error(err, "load kubeconfig")
 		os.Exit(1)
 	}
-	mgr, err := manager.New(cfg, opts)
+	mgr, err := wiring.New(cfg, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -186,7 +186,7 @@ func (b *bench) checkWebhooksCalled(ctx context.Context) error {
 			return err
 		}
 		want := v == "ours" || v == "patch"
-		if _, labelled := we.Labels[webhook.LabelWorkflowID]; labelled != want {
+		if _, labelled := we.Labels[wfev1.LabelWorkflowID]; labelled != want {
 			return fmt.Errorf("variant %s: labelled %v, want %v: the webhook configurations do not select as intended", v, labelled, want)
 		}
 	}

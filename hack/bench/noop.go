@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	ourwebhook "kubernaut.ai/wfe-conditions/webhook"
 )
 
@@ -41,7 +42,7 @@ func runNoopWebhook(args []string) error {
 	// which the apiserver applies and decodes again.
 	patch := admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
 		return admission.Patched("", jsonpatch.NewOperation("add", "/metadata/labels",
-			map[string]string{ourwebhook.LabelWorkflowID: "increase-memory-and-restart", ourwebhook.LabelCorrelationID: "rr-we-0000"}))
+			map[string]string{wfev1.LabelWorkflowID: "increase-memory-and-restart", wfev1.LabelCorrelationID: "rr-we-0000"}))
 	})
 	srv.Register(patchingPath, &admission.Webhook{Handler: patch})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

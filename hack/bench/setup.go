@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"kubernaut.ai/wfe-conditions/certs"
-	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
 )
@@ -86,11 +86,7 @@ func setUp(dir string, cfg Config) (b *bench, err error) {
 			b.apiServerVersion = v.GitVersion
 		}
 	}
-	root, err := controlplane.RepoRoot()
-	if err != nil {
-		return b, err
-	}
-	if b.ds, err = datastorage.Start(datastorage.ContractPath(root)); err != nil {
+	if b.ds, err = datastorage.Start(); err != nil {
 		return b, fmt.Errorf("start DataStorage test server: %w", err)
 	}
 	bundle, err := certs.SelfSigned("127.0.0.1", "localhost")
@@ -155,14 +151,14 @@ func (b *bench) holdLease(ctx context.Context) error {
 	now := metav1.NewMicroTime(time.Now())
 	holder, secs := benchHolder, int32(3600)
 	return b.c.Create(ctx, &coordinationv1.Lease{
-		ObjectMeta: metav1.ObjectMeta{Namespace: systemNS, Name: manager.LeaderElectionID},
+		ObjectMeta: metav1.ObjectMeta{Namespace: systemNS, Name: wiring.LeaderElectionID},
 		Spec:       coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &secs, AcquireTime: &now, RenewTime: &now},
 	})
 }
 
 // releaseLease gives the lease up and waits until the manager leads.
 func (b *bench) releaseLease(ctx context.Context) error {
-	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: systemNS, Name: manager.LeaderElectionID}}
+	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: systemNS, Name: wiring.LeaderElectionID}}
 	if err := b.c.Delete(ctx, lease); err != nil {
 		return fmt.Errorf("release lease: %w", err)
 	}

@@ -1,6 +1,6 @@
 // Command datastorage runs the DataStorage test server on its own, for make dev
-// demos: it validates every request against DataStorage's OpenAPI contract and
-// logs the audit events it acknowledges.
+// demos: it validates every request against the project's own description of
+// DataStorage's OpenAPI contract and logs the audit events it acknowledges.
 package main
 
 import (
@@ -11,39 +11,35 @@ import (
 	"syscall"
 	"time"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
 )
 
 func main() {
 	every := flag.Duration("report", 2*time.Second, "How often to print what arrived.")
 	flag.Parse()
-	root, err := controlplane.RepoRoot()
+	s, err := datastorage.Start()
 	if err == nil {
-		var s *datastorage.Server
-		if s, err = datastorage.Start(datastorage.ContractPath(root)); err == nil {
-			defer s.Close()
-			fmt.Printf("DataStorage test server on %s (make dev DATASTORAGE_URL=%s)\n", s.URL, s.URL)
-			stop := make(chan os.Signal, 1)
-			signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-			seen, invalid := 0, 0
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(*every):
-				}
-				events := s.Events()
-				for _, e := range events[seen:] {
-					fmt.Printf("acknowledged %s for %s (correlation %s, phase %s)\n", e.EventType, e.EventData.ExecutionName, e.CorrelationID, e.EventData.Phase)
-				}
-				seen = len(events)
-				bad := s.Invalid()
-				for _, b := range bad[invalid:] {
-					fmt.Println("INVALID request:", b)
-				}
-				invalid = len(bad)
+		defer s.Close()
+		fmt.Printf("DataStorage test server on %s (make dev DATASTORAGE_URL=%s)\n", s.URL, s.URL)
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		seen, invalid := 0, 0
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(*every):
 			}
+			events := s.Events()
+			for _, e := range events[seen:] {
+				fmt.Printf("acknowledged %s for %s (correlation %s, phase %s)\n", e.EventType, e.EventData.ExecutionName, e.CorrelationID, e.EventData.Phase)
+			}
+			seen = len(events)
+			bad := s.Invalid()
+			for _, b := range bad[invalid:] {
+				fmt.Println("INVALID:", b)
+			}
+			invalid = len(bad)
 		}
 	}
 	fmt.Fprintln(os.Stderr, "datastorage:", err)

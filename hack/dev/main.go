@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"kubernaut.ai/wfe-conditions/certs"
+	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/tekton"
 )
@@ -99,7 +100,7 @@ func run(dir, dataStorageURL string) error {
 		"--webhook-cert-dir", opts.WebhookCertDir,
 		"--metrics-bind-address", opts.MetricsAddr,
 		"--health-probe-bind-address", opts.ProbeAddr,
-		"--pipeline-source", "cluster",
+		"--pipeline-source", reconciler.PipelineSourceCluster,
 		"--datastorage-url", dataStorageURL,
 	)
 	mgr.Stdout, mgr.Stderr = os.Stdout, os.Stderr

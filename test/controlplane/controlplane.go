@@ -107,7 +107,7 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 	if err := requireBinaries(env.BinaryAssetsDirectory); err != nil {
 		return nil, err
 	}
-	reapOnce.Do(func() { ReapOrphans() })
+	reapOnce.Do(func() { reapOrphans() })
 	cfg, err := env.Start()
 	if err != nil {
 		_ = env.Stop()

@@ -15,13 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kubernaut.ai/wfe-conditions/certs"
-	"kubernaut.ai/wfe-conditions/config"
-	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
+	"kubernaut.ai/wfe-conditions/reconciler"
 )
 
 // Manager is a manager running inside the test process.
 type Manager struct {
-	Options config.Options
+	Options wiring.Options
 	// CA signed the webhook server's certificate.
 	CA []byte
 	// Stop stops the manager before the test ends.
@@ -31,25 +31,25 @@ type Manager struct {
 // ManagerOptions returns options for a manager of this machine: the webhook,
 // metrics and probes on free loopback ports, certificates in dir/certs,
 // auditing off until DataStorage.URL is set.
-func ManagerOptions(dir string) (config.Options, error) {
+func ManagerOptions(dir string) (wiring.Options, error) {
 	var ports [3]int
 	for i := range ports {
 		p, err := FreePort()
 		if err != nil {
-			return config.Options{}, err
+			return wiring.Options{}, err
 		}
 		ports[i] = p
 	}
-	return config.Options{
+	return wiring.Options{
 		WebhookHost:    "127.0.0.1",
 		WebhookPort:    ports[0],
 		WebhookCertDir: filepath.Join(dir, "certs"),
 		MetricsAddr:    "127.0.0.1:" + strconv.Itoa(ports[1]),
 		ProbeAddr:      "127.0.0.1:" + strconv.Itoa(ports[2]),
 		LeaseDuration:  15 * time.Second,
-		PipelineSource: "bundle",
+		PipelineSource: reconciler.PipelineSourceBundle,
 		Workers:        4,
-		DataStorage: config.DataStorageOptions{
+		DataStorage: wiring.DataStorageOptions{
 			Timeout: 2 * time.Second, BatchSize: 100, FlushInterval: 50 * time.Millisecond,
 			QueueSize: 1000, MaxBackoff: time.Second,
 		},
@@ -61,7 +61,7 @@ func ManagerOptions(dir string) (config.Options, error) {
 // StartManager registers the webhook with the control plane and runs the
 // manager (webhook server and reconciler) in this process until the test ends.
 // It returns once the manager reports ready.
-func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*config.Options)) *Manager {
+func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*wiring.Options)) *Manager {
 	t.Helper()
 	m, err := cp.StartManagerE(t.TempDir(), tune...)
 	require.NoError(t, err)
@@ -74,7 +74,7 @@ func (cp *ControlPlane) StartManager(t testing.TB, tune ...func(*config.Options)
 
 // StartManagerE is StartManager for callers without a test: certificates go
 // to dir, and the caller calls Stop.
-func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*config.Options)) (m *Manager, err error) {
+func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*wiring.Options)) (m *Manager, err error) {
 	// A free port can be taken by another test process between the probe and
 	// the bind; such a start fails at once and is retried on fresh ports.
 	for attempt := 0; attempt < 3; attempt++ {
@@ -85,7 +85,7 @@ func (cp *ControlPlane) StartManagerE(dir string, tune ...func(*config.Options))
 	return nil, err
 }
 
-func (cp *ControlPlane) startManager(dir string, attempt int, tune ...func(*config.Options)) (*Manager, error) {
+func (cp *ControlPlane) startManager(dir string, attempt int, tune ...func(*wiring.Options)) (*Manager, error) {
 	opts, err := ManagerOptions(dir)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (cp *ControlPlane) startManager(dir string, attempt int, tune ...func(*conf
 // RunUnregisteredManager runs a manager on fresh ports with a self-signed
 // certificate but registers no webhook configuration: for tests where the
 // registered webhook is absent or points elsewhere, or a restart reuses it.
-func (cp *ControlPlane) RunUnregisteredManager(t testing.TB, tune ...func(*config.Options)) {
+func (cp *ControlPlane) RunUnregisteredManager(t testing.TB, tune ...func(*wiring.Options)) {
 	t.Helper()
 	opts, err := ManagerOptions(t.TempDir())
 	require.NoError(t, err)
@@ -129,7 +129,7 @@ func (cp *ControlPlane) RunUnregisteredManager(t testing.TB, tune ...func(*confi
 
 // RunManager runs a manager with the given options until the test ends, or
 // until the returned function stops it, and waits until it is ready.
-func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) (stop func()) {
+func (cp *ControlPlane) RunManager(t testing.TB, opts wiring.Options) (stop func()) {
 	t.Helper()
 	stopE, err := cp.runManager(opts)
 	require.NoError(t, err)
@@ -139,9 +139,9 @@ func (cp *ControlPlane) RunManager(t testing.TB, opts config.Options) (stop func
 	return stop
 }
 
-func (cp *ControlPlane) runManager(opts config.Options) (stop func() error, err error) {
+func (cp *ControlPlane) runManager(opts wiring.Options) (stop func() error, err error) {
 	setLogger()
-	mgr, err := manager.New(cp.Config, opts)
+	mgr, err := wiring.New(cp.Config, opts)
 	if err != nil {
 		return nil, err
 	}

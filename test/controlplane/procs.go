@@ -14,8 +14,8 @@ type Process struct {
 	Name string
 }
 
-// Processes lists the live (not zombie) processes of this machine.
-func Processes() []Process {
+// processes lists the live (not zombie) processes of this machine.
+func processes() []Process {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	var out []Process
 	for _, path := range stats {
@@ -43,7 +43,7 @@ func Processes() []Process {
 // Children lists the live children of pid.
 func Children(pid int) []Process {
 	var out []Process
-	for _, p := range Processes() {
+	for _, p := range processes() {
 		if p.PPID == pid {
 			out = append(out, p)
 		}
@@ -53,7 +53,7 @@ func Children(pid int) []Process {
 
 // Alive says whether pid is a live process.
 func Alive(pid int) bool {
-	for _, p := range Processes() {
+	for _, p := range processes() {
 		if p.PID == pid {
 			return true
 		}

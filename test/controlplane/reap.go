@@ -11,11 +11,11 @@ import (
 // harnessTools are the programs the harnesses start; only these are reaped.
 var harnessTools = map[string]bool{"etcd": true, "kube-apiserver": true, "tekton-controller": true, "kwok": true}
 
-// ReapOrphans kills harness processes (etcd, kube-apiserver, Tekton's
+// reapOrphans kills harness processes (etcd, kube-apiserver, Tekton's
 // controller, kwok) started from this repository's bin/ folder whose parent
 // has died (re-parented to init), as a test binary killed by `go test
 // -timeout` leaves them. It returns how many it killed.
-func ReapOrphans() int {
+func reapOrphans() int {
 	root, err := RepoRoot()
 	if err != nil {
 		return 0

@@ -10,10 +10,9 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
-)
 
-// SystemNamespaces are the namespaces the webhook never intercepts.
-var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
+	"kubernaut.ai/wfe-conditions/webhook"
+)
 
 // InstallWebhook registers the generated MutatingWebhookConfiguration
 // (config/webhook/manifests.yaml) with the apiserver, pointed at a webhook
@@ -59,7 +58,7 @@ func WebhookConfiguration(name, hostPort string, caPEM []byte) (*admissionregist
 		url := "https://" + hostPort + *w.ClientConfig.Service.Path
 		w.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM}
 		w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: SystemNamespaces,
+			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: webhook.SystemNamespaces,
 		}}}
 	}
 	return cfg, nil

@@ -18,8 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/audit"
-	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
@@ -55,8 +54,7 @@ func run(m *testing.M) int {
 		return fail("start tekton (logs in "+keep(dir)+")", err)
 	}
 	defer tk.Stop()
-	root, _ := controlplane.RepoRoot()
-	if ds, err = datastorage.Start(datastorage.ContractPath(root)); err != nil {
+	if ds, err = datastorage.Start(); err != nil {
 		return fail("start DataStorage test server", err)
 	}
 	defer ds.Close()
@@ -105,7 +103,7 @@ func startManager(dir string) (*controlplane.Manager, error) {
 			return nil, err
 		}
 	}
-	return cp.StartManagerE(dir, func(o *config.Options) {
+	return cp.StartManagerE(dir, func(o *wiring.Options) {
 		o.PipelineSource = reconciler.PipelineSourceCluster
 		o.DataStorage.URL = ds.URL
 	})
@@ -224,8 +222,8 @@ func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
 		event  string
 	}
 	cases := map[string]want{
-		"build-test-deploy": {metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, audit.EventCompleted},
-		"deploy-fails":      {metav1.ConditionFalse, wfev1.ReasonPipelineFailed, audit.EventFailed},
+		"build-test-deploy": {metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, wfev1.AuditEventCompleted},
+		"deploy-fails":      {metav1.ConditionFalse, wfev1.ReasonPipelineFailed, wfev1.AuditEventFailed},
 	}
 	var wes []*wfev1.WorkflowExecution
 	pipelines := []string{"build-test-deploy", "deploy-fails"}
@@ -240,7 +238,7 @@ func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
 		got := waitFor(t, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
 			return completeIs(w.status, w.reason)(we) && len(we.Status.AuditedEvents) == 2
 		})
-		assert.Equal(t, []string{audit.EventStarted, w.event}, got.Status.AuditedEvents)
+		assert.Equal(t, []string{wfev1.AuditEventStarted, w.event}, got.Status.AuditedEvents)
 		assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionAuditRecorded).Status)
 	}
 	t.Logf("20 mixed executions finished and audited in %s", time.Since(start).Round(time.Millisecond))
@@ -250,7 +248,7 @@ func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
 	}
 	for _, we := range wes {
 		w := cases[we.Spec.WorkflowRef.WorkflowID]
-		assert.Equal(t, 1, received[we.Name+" "+audit.EventStarted], we.Name)
+		assert.Equal(t, 1, received[we.Name+" "+wfev1.AuditEventStarted], we.Name)
 		assert.Equal(t, 1, received[we.Name+" "+w.event], we.Name)
 	}
 }

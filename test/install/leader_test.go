@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
@@ -100,7 +100,7 @@ func TestTwoManagersElectOneReconcilerAndFailOver(t *testing.T) {
 	assert.Positive(t, leader.reconciles(t), "the leader reconciles")
 	assert.Zero(t, follower.reconciles(t), "the other replica does not")
 	lease := &coordinationv1.Lease{}
-	require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: manager.LeaderElectionID}, lease))
+	require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: wiring.LeaderElectionID}, lease))
 	require.NotNil(t, lease.Spec.HolderIdentity)
 
 	// The leader dies without releasing its lease; the other waits it out.

@@ -93,7 +93,7 @@ func TestSelfManagedCertificatesAreCreatedInjectedAndRotated(t *testing.T) {
 			WorkflowRef:    wfev1.WorkflowRef{WorkflowID: "w", Version: "1", ContainerImage: "registry.example/w:1"},
 			TargetResource: "default/deployment/web"}}
 	require.NoError(t, cp.Client.Create(ctx, we))
-	assert.Equal(t, "w", we.Labels["kubernaut.ai/workflow-id"], "the apiserver called the webhook with the injected CA")
+	assert.Equal(t, "w", we.Labels[wfev1.LabelWorkflowID], "the apiserver called the webhook with the injected CA")
 	assert.True(t, statusWriteCompletes(t, cp, we.Name), "the /status webhook completed the conditions")
 
 	first := append([]byte(nil), secret.Data["tls.crt"]...)

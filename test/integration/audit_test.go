@@ -14,23 +14,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/audit"
-	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
 )
 
 func startDataStorage(t *testing.T) *datastorage.Server {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
-	require.NoError(t, err)
-	s := datastorage.StartTest(t, root)
+	s := datastorage.StartTest(t)
 	t.Cleanup(func() { assert.Empty(t, s.Invalid(), "every request the client sent is valid against the contract") })
 	return s
 }
 
-func withDataStorage(s *datastorage.Server) func(*config.Options) {
-	return func(o *config.Options) { o.DataStorage.URL = s.URL }
+func withDataStorage(s *datastorage.Server) func(*wiring.Options) {
+	return func(o *wiring.Options) { o.DataStorage.URL = s.URL }
 }
 
 // eventsOf counts the events the server received per event type for one WE.
@@ -69,15 +66,15 @@ func TestALifecycleIsAuditedOnceInOrder(t *testing.T) {
 	})
 	c := got.Condition(wfev1.ConditionAuditRecorded)
 	assert.Equal(t, metav1.ConditionTrue, c.Status)
-	assert.Contains(t, c.Message, "latest: "+audit.EventCompleted)
-	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, got.Status.AuditedEvents)
+	assert.Contains(t, c.Message, "latest: "+wfev1.AuditEventCompleted)
+	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, got.Status.AuditedEvents)
 	time.Sleep(300 * time.Millisecond)
-	assert.Equal(t, map[string]int{audit.EventStarted: 1, audit.EventCompleted: 1}, eventsOf(ds, "lifecycle"))
+	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "lifecycle"))
 	var order []string
 	for _, e := range ds.Events() {
 		order = append(order, e.EventType)
 	}
-	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, order)
+	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, order)
 }
 
 func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
@@ -99,7 +96,7 @@ func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
 	ds.SetFault(datastorage.Fault{})
 	eventually(t, cp, client.ObjectKeyFromObject(we), 10*time.Second, conditionIs(wfev1.ConditionAuditRecorded, metav1.ConditionTrue, wfev1.ReasonAuditSucceeded))
 	time.Sleep(300 * time.Millisecond)
-	assert.Equal(t, map[string]int{audit.EventStarted: 1, audit.EventCompleted: 1}, eventsOf(ds, "during-outage"), "none lost, none duplicated")
+	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "during-outage"), "none lost, none duplicated")
 	t.Logf("requests during a 10 s outage and after: %d", ds.Requests())
 }
 
@@ -139,8 +136,8 @@ func TestEventsUnacknowledgedAtARestartAreSentAfterIt(t *testing.T) {
 
 	cp.RunUnregisteredManager(t, withDataStorage(ds))
 	got := eventually(t, cp, client.ObjectKeyFromObject(we), 10*time.Second, conditionIs(wfev1.ConditionAuditRecorded, metav1.ConditionTrue, wfev1.ReasonAuditSucceeded))
-	assert.Equal(t, []string{audit.EventStarted, audit.EventCompleted}, got.Status.AuditedEvents)
-	assert.Equal(t, map[string]int{audit.EventStarted: 1, audit.EventCompleted: 1}, eventsOf(ds, "unacked"))
+	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, got.Status.AuditedEvents)
+	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "unacked"))
 }
 
 func TestAThousandExecutionsAreAuditedInFewRequests(t *testing.T) {
@@ -149,7 +146,7 @@ func TestAThousandExecutionsAreAuditedInFewRequests(t *testing.T) {
 	}
 	ds := startDataStorage(t)
 	cp := controlplane.Start(t)
-	cp.StartManager(t, withDataStorage(ds), func(o *config.Options) { o.DataStorage.FlushInterval = 500 * time.Millisecond })
+	cp.StartManager(t, withDataStorage(ds), func(o *wiring.Options) { o.DataStorage.FlushInterval = 500 * time.Millisecond })
 	cp.CreateNamespace(t, "many")
 	tk := tekton{t, cp}
 	ctx := t.Context()

@@ -14,16 +14,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/webhook"
 )
 
 func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
 	cp := controlplane.Start(t)
 	// PipelineRuns go to a namespace that does not exist, so creating them is
 	// retried and TektonPipelineCreated stays Unknown for kubectl wait to see.
-	cp.StartManager(t, func(o *config.Options) { o.ExecutionNamespace = "not-created-yet" })
+	cp.StartManager(t, func(o *wiring.Options) { o.ExecutionNamespace = "not-created-yet" })
 	cp.CreateNamespace(t, "payment")
 	first := firstStatus(t, cp, "payment")
 	root, err := controlplane.RepoRoot()
@@ -37,8 +36,8 @@ func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
 	assertInitialConditions(t, <-first)
 	assertConditionsComplete(t, we)
 	assert.Equal(t, metav1.ConditionUnknown, we.Condition(wfev1.ConditionTektonPipelineCreated).Status)
-	assert.Equal(t, "increase-memory-and-restart", we.Labels[webhook.LabelWorkflowID])
-	assert.Equal(t, "rr-payment-api-oomkilled", we.Labels[webhook.LabelCorrelationID])
+	assert.Equal(t, "increase-memory-and-restart", we.Labels[wfev1.LabelWorkflowID])
+	assert.Equal(t, "rr-payment-api-oomkilled", we.Labels[wfev1.LabelCorrelationID])
 
 	cp.MustKubectl(t, "wait", "-n", "payment", "wfe/restart-payment-api", "--for=condition=TektonPipelineCreated=Unknown", "--timeout=5s")
 	describe := cp.MustKubectl(t, "describe", "wfe", "-n", "payment", "restart-payment-api")
@@ -88,20 +87,20 @@ func TestGenerateNameWorksAndExistingLabelsAreKept(t *testing.T) {
 	we := newWE("default", "")
 	we.GenerateName = "restart-"
 	we.Spec.RemediationRequestRef.Name = "rr-generated"
-	we.Labels = map[string]string{webhook.LabelWorkflowID: "chosen-by-caller", "team": "payments"}
+	we.Labels = map[string]string{wfev1.LabelWorkflowID: "chosen-by-caller", "team": "payments"}
 	require.NoError(t, cp.Client.Create(ctx, we))
 	assert.True(t, strings.HasPrefix(we.Name, "restart-"), we.Name)
 	assert.Equal(t, map[string]string{
-		webhook.LabelWorkflowID: "chosen-by-caller", "team": "payments", webhook.LabelCorrelationID: "rr-generated",
+		wfev1.LabelWorkflowID: "chosen-by-caller", "team": "payments", wfev1.LabelCorrelationID: "rr-generated",
 	}, we.Labels)
 
 	plain := newWE("default", "no-labels")
 	require.NoError(t, cp.Client.Create(ctx, plain))
-	assert.Equal(t, "restart-pods", plain.Labels[webhook.LabelWorkflowID])
-	assert.Equal(t, "rr-no-labels", plain.Labels[webhook.LabelCorrelationID])
+	assert.Equal(t, "restart-pods", plain.Labels[wfev1.LabelWorkflowID])
+	assert.Equal(t, "rr-no-labels", plain.Labels[wfev1.LabelCorrelationID])
 
 	selected := &wfev1.WorkflowExecutionList{}
-	require.NoError(t, cp.Client.List(ctx, selected, client.MatchingLabels{webhook.LabelWorkflowID: "restart-pods"}))
+	require.NoError(t, cp.Client.List(ctx, selected, client.MatchingLabels{wfev1.LabelWorkflowID: "restart-pods"}))
 	require.Len(t, selected.Items, 1)
 	assert.Equal(t, "no-labels", selected.Items[0].Name)
 }

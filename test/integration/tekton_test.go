@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/config"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
@@ -104,7 +104,7 @@ func statusHistory(t *testing.T, cp *controlplane.ControlPlane, namespace string
 
 func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	cp := controlplane.Start(t)
-	cp.StartManager(t, func(o *config.Options) { o.DefaultServiceAccount = "pipeline-runner" })
+	cp.StartManager(t, func(o *wiring.Options) { o.DefaultServiceAccount = "pipeline-runner" })
 	cp.CreateNamespace(t, "success")
 	history := statusHistory(t, cp, "success")
 	tk := tekton{t, cp}
@@ -134,9 +134,9 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 		assert.Equal(t, map[string]string{"TARGET_NAMESPACE": "success", "MEMORY_LIMIT": "1Gi", "TARGET_RESOURCE": "success/deployment/web"}, got)
 		assert.Equal(t, 7*time.Minute, pr.Spec.Timeouts.Pipeline.Duration)
 		assert.Equal(t, "pipeline-runner", pr.Spec.TaskRunTemplate.ServiceAccountName)
-		assert.Equal(t, "restart", pr.Labels[reconciler.LabelWorkflowExecution])
-		assert.Equal(t, "success", pr.Labels[reconciler.LabelSourceNamespace])
-		assert.Equal(t, "restart-pods", pr.Labels[reconciler.LabelWorkflowID])
+		assert.Equal(t, "restart", pr.Labels[wfev1.LabelWorkflowExecution])
+		assert.Equal(t, "success", pr.Labels[wfev1.LabelSourceNamespace])
+		assert.Equal(t, "restart-pods", pr.Labels[wfev1.LabelWorkflowID])
 		require.Len(t, pr.OwnerReferences, 1)
 		assert.True(t, *pr.OwnerReferences[0].Controller)
 	})
@@ -189,7 +189,7 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 			}
 			return len(reasons) >= 3
 		}, 5*time.Second, 50*time.Millisecond)
-		assert.Equal(t, map[string]string{"PipelineCreated": "Normal", "PipelineStarted": "Normal", "PipelineSucceeded": "Normal"}, reasons)
+		assert.Equal(t, map[string]string{wfev1.ReasonPipelineCreated: "Normal", wfev1.ReasonPipelineStarted: "Normal", wfev1.ReasonPipelineSucceeded: "Normal"}, reasons)
 	})
 }
 
@@ -271,7 +271,7 @@ func TestADeletedPipelineRunEndsTheExecution(t *testing.T) {
 
 func TestAnExecutionNamespaceHoldsThePipelineRuns(t *testing.T) {
 	cp := controlplane.Start(t)
-	cp.StartManager(t, func(o *config.Options) { o.ExecutionNamespace = "kubernaut-workflows" })
+	cp.StartManager(t, func(o *wiring.Options) { o.ExecutionNamespace = "kubernaut-workflows" })
 	cp.CreateNamespace(t, "kubernaut-workflows")
 	cp.CreateNamespace(t, "team-a")
 	tk := tekton{t, cp}
@@ -284,7 +284,7 @@ func TestAnExecutionNamespaceHoldsThePipelineRuns(t *testing.T) {
 	tk.set(pr, corev1.ConditionTrue, tektonv1.PipelineRunReasonSuccessful, "Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0", "a")
 	got := eventually(t, cp, client.ObjectKeyFromObject(we), 5*time.Second, conditionIs(wfev1.ConditionTektonPipelineComplete, metav1.ConditionTrue, ""))
 	assert.Equal(t, &wfev1.PipelineRunReference{Name: pr.Name, Namespace: "kubernaut-workflows"}, got.Status.PipelineRunRef)
-	assert.Contains(t, got.Finalizers, reconciler.Finalizer)
+	assert.Contains(t, got.Finalizers, wfev1.FinalizerPipelineRunCleanup)
 
 	require.NoError(t, cp.Client.Delete(ctx, got))
 	require.Eventually(t, func() bool {
@@ -320,7 +320,7 @@ func TestARestartMidRunConvergesWithoutASecondPipelineRun(t *testing.T) {
 	require.NoError(t, cp.Client.List(ctx, list, client.InNamespace("restart")))
 	byWE := map[string]int{}
 	for _, p := range list.Items {
-		byWE[p.Labels[reconciler.LabelWorkflowExecution]]++
+		byWE[p.Labels[wfev1.LabelWorkflowExecution]]++
 	}
 	assert.Equal(t, map[string]int{"midrun": 1, "late": 1}, byWE, "one PipelineRun per WE")
 }

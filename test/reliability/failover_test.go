@@ -11,7 +11,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"kubernaut.ai/wfe-conditions/manager"
+	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
@@ -24,7 +24,7 @@ func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 	first := e.startManager(t, leaderFlags...)
 	// Wait until the first holds the lease, then start the standby.
 	require.Eventually(t, func() bool {
-		return e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: manager.LeaderElectionID}, &coordinationv1.Lease{}) == nil
+		return e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: wiring.LeaderElectionID}, &coordinationv1.Lease{}) == nil
 	}, 20*time.Second, 100*time.Millisecond)
 	e.startManager(t, append(leaderFlags, "--webhook-port", strconv.Itoa(other))...)
 
@@ -39,7 +39,7 @@ func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 	time.Sleep(time.Second)
 	dups := e.check(t, rec)
 	lease := &coordinationv1.Lease{}
-	require.NoError(t, e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: manager.LeaderElectionID}, lease))
+	require.NoError(t, e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: wiring.LeaderElectionID}, lease))
 	t.Logf("failover: leader killed with %d WEs in flight; all complete and audited %s later (lease 6s); holder now %s; duplicates %d",
 		n, took.Round(time.Millisecond), *lease.Spec.HolderIdentity, dups)
 	assert.Less(t, time.Since(killed), time.Minute)

@@ -27,7 +27,6 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
 	"kubernaut.ai/wfe-conditions/certs"
-	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
 	"kubernaut.ai/wfe-conditions/test/tekton"
@@ -52,9 +51,7 @@ func setup(t *testing.T) *env {
 	tk, err := tekton.Start(cp, dir)
 	require.NoError(t, err)
 	t.Cleanup(tk.Stop)
-	root, err := controlplane.RepoRoot()
-	require.NoError(t, err)
-	ds := datastorage.StartTest(t, root)
+	ds := datastorage.StartTest(t)
 	cp.CreateNamespace(t, ns)
 	one := func(name string, annotations map[string]string) *tektonv1.Pipeline {
 		return &tektonv1.Pipeline{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: tektonv1.PipelineSpec{
@@ -243,7 +240,7 @@ func (e *env) checkAllowing(t *testing.T, r *recorder, foreign ...string) int {
 	require.NoError(t, e.cp.Client.List(t.Context(), prs, client.InNamespace(ns)))
 	perWE := map[string][]tektonv1.PipelineRun{}
 	for _, pr := range prs.Items {
-		perWE[pr.Labels[reconciler.LabelWorkflowExecution]] = append(perWE[pr.Labels[reconciler.LabelWorkflowExecution]], pr)
+		perWE[pr.Labels[wfev1.LabelWorkflowExecution]] = append(perWE[pr.Labels[wfev1.LabelWorkflowExecution]], pr)
 	}
 	list := &wfev1.WorkflowExecutionList{}
 	require.NoError(t, e.cp.Client.List(t.Context(), list, client.InNamespace(ns)))

@@ -30,8 +30,8 @@ import (
 const (
 	LabelOutcome    = "wfe.test/outcome" // "fail" or "hang"
 	AnnotationDelay = "wfe.test/delay"   // a Go duration, default 500ms
-	// SystemNamespace is where Tekton's controller keeps its configuration.
-	SystemNamespace = "tekton-pipelines"
+	// systemNamespace is where Tekton's controller keeps its configuration.
+	systemNamespace = "tekton-pipelines"
 	nodeName        = "kwok-node-0"
 )
 
@@ -87,7 +87,7 @@ func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 			return tk, err
 		}
 	}
-	env := []string{"KUBECONFIG=" + cp.Kubeconfig, "SYSTEM_NAMESPACE=" + SystemNamespace, "KUBERNETES_MIN_VERSION=v1.28.0",
+	env := []string{"KUBECONFIG=" + cp.Kubeconfig, "SYSTEM_NAMESPACE=" + systemNamespace, "KUBERNETES_MIN_VERSION=v1.28.0",
 		"CONFIG_DEFAULTS_NAME=config-defaults", "CONFIG_LOGGING_NAME=config-logging", "CONFIG_OBSERVABILITY_NAME=config-observability",
 		"CONFIG_FEATURE_FLAGS_NAME=feature-flags", "CONFIG_LEADERELECTION_NAME=config-leader-election-controller",
 		"CONFIG_SPIRE=config-spire", "METRICS_DOMAIN=tekton.dev/pipeline",
@@ -150,8 +150,8 @@ func (tk *Tekton) run(dir, name string, env []string, args ...string) error {
 
 // installConfig creates Tekton's namespace and the module's ConfigMaps.
 func installConfig(ctx context.Context, cp *controlplane.ControlPlane) error {
-	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}}); err != nil {
-		return fmt.Errorf("create %s: %w", SystemNamespace, err)
+	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: systemNamespace}}); err != nil {
+		return fmt.Errorf("create %s: %w", systemNamespace, err)
 	}
 	dir, err := controlplane.TektonModuleDir()
 	if err != nil {
@@ -170,7 +170,7 @@ func installConfig(ctx context.Context, cp *controlplane.ControlPlane) error {
 		if err := yaml.Unmarshal(data, cm); err != nil {
 			return fmt.Errorf("decode %s: %w", f, err)
 		}
-		cm.Namespace = SystemNamespace
+		cm.Namespace = systemNamespace
 		if err := cp.Client.Create(ctx, cm); err != nil {
 			return fmt.Errorf("create ConfigMap %s: %w", cm.Name, err)
 		}

@@ -1,6 +1,8 @@
-// Package manager wires the webhook server, the reconciler, metrics and health
-// endpoints into one controller-runtime manager.
-package manager
+// Package wiring builds the binary's one controller-runtime manager from its
+// options: the webhook server, the reconciler, the audit delivery, metrics,
+// health endpoints and leader election. Only cmd/wfe-conditions, tests and
+// hack/ programs import it; nothing it wires imports it back.
+package wiring
 
 import (
 	"crypto/tls"
@@ -22,7 +24,6 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
-	"kubernaut.ai/wfe-conditions/config"
 	"kubernaut.ai/wfe-conditions/reconciler"
 )
 
@@ -51,8 +52,8 @@ func secureTLS(c *tls.Config) {
 }
 
 // New builds the manager from the options.
-func New(cfg *rest.Config, o config.Options) (ctrl.Manager, error) {
-	if err := o.Validate(); err != nil {
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	if err := o.validate(); err != nil {
 		return nil, err
 	}
 	scheme, err := Scheme()
@@ -136,7 +137,7 @@ func durationPtr(d time.Duration) *time.Duration { return &d }
 
 // setUpAudit adds the DataStorage delivery to the manager, or says plainly that
 // auditing is off.
-func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o config.DataStorageOptions) error {
+func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o DataStorageOptions) error {
 	log := ctrl.Log.WithName("audit")
 	if o.URL == "" {
 		log.Info("auditing is disabled: no --datastorage-url; AuditRecorded stays Unknown with reason AuditDisabled")

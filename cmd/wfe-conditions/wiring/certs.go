@@ -1,4 +1,4 @@
-package manager
+package wiring
 
 import (
 	"context"
@@ -12,14 +12,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
-	"kubernaut.ai/wfe-conditions/config"
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 
 // setUpWebhook registers the admission handlers and returns the readiness
 // check of the webhook server. With self-managed certificates the server
 // starts only once cert-controller has put the certificate in place.
-func setUpWebhook(mgr ctrl.Manager, o config.CertOptions, certDir string) (healthz.Checker, error) {
+func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string) (healthz.Checker, error) {
 	if !o.SelfManaged {
 		webhook.Register(mgr.GetWebhookServer())
 		return mgr.GetWebhookServer().StartedChecker(), nil

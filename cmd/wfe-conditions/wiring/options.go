@@ -1,6 +1,4 @@
-// Package config holds the manager's options and the command-line flags that
-// set them.
-package config
+package wiring
 
 import (
 	"errors"
@@ -9,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"kubernaut.ai/wfe-conditions/reconciler"
 )
 
 // Options configures one manager process.
@@ -37,9 +37,8 @@ type Options struct {
 	ExecutionNamespace string
 	// DefaultServiceAccount runs a PipelineRun's tasks when the WE names none.
 	DefaultServiceAccount string
-	// PipelineSource is "bundle" (Tekton's bundles resolver on
-	// workflowRef.containerImage) or "cluster" (the Pipeline named
-	// workflowRef.workflowId in the PipelineRun's namespace).
+	// PipelineSource is reconciler.PipelineSourceBundle or
+	// reconciler.PipelineSourceCluster.
 	PipelineSource string
 
 	// Workers is how many WorkflowExecutions are reconciled at once.
@@ -101,7 +100,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Namespace that holds every PipelineRun (default: each WorkflowExecution's own namespace).")
 	fs.StringVar(&o.DefaultServiceAccount, "default-service-account", "",
 		"ServiceAccount for PipelineRun tasks when spec.executionConfig.serviceAccountName is empty (default: Tekton's).")
-	fs.StringVar(&o.PipelineSource, "pipeline-source", "bundle",
+	fs.StringVar(&o.PipelineSource, "pipeline-source", reconciler.PipelineSourceBundle,
 		"Where Pipelines come from: bundle (Tekton bundles resolver on workflowRef.containerImage) or cluster (the Pipeline named workflowRef.workflowId in the PipelineRun's namespace).")
 	fs.IntVar(&o.Workers, "reconcile-workers", 4, "How many WorkflowExecutions are reconciled concurrently.")
 	c := &o.Certs
@@ -130,8 +129,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a leader's lease lasts without renewal.")
 }
 
-// Validate reports the first option that cannot work.
-func (o *Options) Validate() error {
+// validate reports the first option that cannot work.
+func (o *Options) validate() error {
 	if o.WebhookPort < 0 || o.WebhookPort > 65535 {
 		return fmt.Errorf("--webhook-port %d is not a port", o.WebhookPort)
 	}
@@ -144,8 +143,8 @@ func (o *Options) Validate() error {
 	if o.Workers < 1 {
 		return fmt.Errorf("--reconcile-workers %d: want at least 1", o.Workers)
 	}
-	if o.PipelineSource != "bundle" && o.PipelineSource != "cluster" {
-		return fmt.Errorf("--pipeline-source %q: want bundle or cluster", o.PipelineSource)
+	if o.PipelineSource != reconciler.PipelineSourceBundle && o.PipelineSource != reconciler.PipelineSourceCluster {
+		return fmt.Errorf("--pipeline-source %q: want %s or %s", o.PipelineSource, reconciler.PipelineSourceBundle, reconciler.PipelineSourceCluster)
 	}
 	if ds := o.DataStorage; ds.URL != "" {
 		if !strings.HasPrefix(ds.URL, "http://") && !strings.HasPrefix(ds.URL, "https://") {

@@ -1,0 +1,33 @@
+package v1alpha1
+
+// Kind is the WorkflowExecution kind.
+const Kind = "WorkflowExecution"
+
+// Labels that are part of the API: users and other controllers select by them.
+const (
+	// LabelWorkflowID carries spec.workflowRef.workflowId on a WorkflowExecution
+	// (added by the webhook) and on its PipelineRun.
+	LabelWorkflowID = "kubernaut.ai/workflow-id"
+	// LabelCorrelationID carries spec.remediationRequestRef.name on a
+	// WorkflowExecution (added by the webhook), for selection.
+	LabelCorrelationID = "kubernaut.ai/correlation-id"
+
+	// LabelWorkflowExecution, LabelSourceNamespace and LabelWorkflowExecutionUID
+	// link a PipelineRun back to its WorkflowExecution.
+	LabelWorkflowExecution    = "kubernaut.ai/workflow-execution"
+	LabelSourceNamespace      = "kubernaut.ai/source-namespace"
+	LabelWorkflowExecutionUID = "kubernaut.ai/workflow-execution-uid"
+)
+
+// FinalizerPipelineRunCleanup holds a WorkflowExecution whose PipelineRun lives
+// in the execution namespace until that PipelineRun is deleted.
+const FinalizerPipelineRunCleanup = "workflowexecution.kubernaut.ai/pipelinerun-cleanup"
+
+// The lifecycle audit event types, in the order a WorkflowExecution goes
+// through them: the event_type sent to DataStorage and the values of
+// status.auditedEvents.
+const (
+	AuditEventStarted   = "workflowexecution.workflow.started"
+	AuditEventCompleted = "workflowexecution.workflow.completed"
+	AuditEventFailed    = "workflowexecution.workflow.failed"
+)
