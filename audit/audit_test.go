@@ -191,8 +191,7 @@ func TestOneBadPayloadDoesNotTakeItsBatchDown(t *testing.T) {
 		we := finishedWE(fmt.Sprintf("we-%d", i), false)
 		if i == 2 {
 			// No correlation id: the contract wants 1 to 255 characters.
-			we.Labels = nil
-			we.Name = ""
+			we.Spec.RemediationRequestRef.Name = ""
 		}
 		require.True(t, d.Offer(we, audit.Pending(we)))
 	}

@@ -88,10 +88,9 @@ func Pending(we *wfev1.WorkflowExecution) []string {
 // same content.
 func buildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 	st := &we.Status
-	correlation := we.Labels[wfev1.LabelCorrelationID]
-	if correlation == "" {
-		correlation = we.Name
-	}
+	// The immutable spec, not the label: with the webhook down the label is
+	// missing, and anyone who may edit the WorkflowExecution may edit labels.
+	correlation := we.Spec.RemediationRequestRef.Name
 	ns := we.Namespace
 	p := Payload{
 		EventType:       eventType,

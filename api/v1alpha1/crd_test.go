@@ -86,6 +86,8 @@ func TestTheAPIServerRejectsBadSpecs(t *testing.T) {
 		{"a target resource without kind/name is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.TargetResource = "web" }, "spec.targetResource"},
 		{"a lower-case parameter name is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.Parameters = map[string]string{"namespace": "x"} }, "UPPER_SNAKE_CASE"},
 		{"a confidence above 1 is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.Confidence = 1.5 }, "spec.confidence"},
+		{"a RemediationRequest reference without a name is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.RemediationRequestRef.Name = "" },
+			"remediationRequestRef.name is required"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

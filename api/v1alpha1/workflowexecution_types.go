@@ -10,8 +10,10 @@ import (
 //
 // +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a WorkflowExecution is one execution; delete it and create a new one to change what runs"
 type WorkflowExecutionSpec struct {
-	// RemediationRequestRef points at the RemediationRequest this execution serves.
+	// RemediationRequestRef points at the RemediationRequest this execution
+	// serves. Its name is the correlation id of every audit event.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="has(self.name) && self.name.size() > 0 && self.name.size() <= 253",message="remediationRequestRef.name is required (1 to 253 characters): it is the correlation id of every audit event"
 	RemediationRequestRef corev1.ObjectReference `json:"remediationRequestRef"`
 
 	// WorkflowRef names the catalog workflow to run.

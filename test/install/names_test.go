@@ -3,8 +3,8 @@ package install
 import (
 	"bufio"
 	"bytes"
-	"flag"
 	"errors"
+	"flag"
 	"io"
 	"slices"
 	"testing"
@@ -91,4 +91,3 @@ func renderedObjects(t *testing.T, overlay string) (*admissionregistrationv1.Mut
 	require.NotNil(t, deploy, "the overlay renders a Deployment")
 	return hooks, deploy
 }
-

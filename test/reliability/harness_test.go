@@ -219,6 +219,12 @@ func (e *env) checkAllowing(t *testing.T, r *recorder, foreign ...string) int {
 			for _, c := range we.Status.Conditions {
 				assert.Equal(t, we.Generation, c.ObservedGeneration, "%s %s observedGeneration", name, c.Type)
 			}
+			if status(we, wfev1.ConditionAuditRecorded) == metav1.ConditionTrue {
+				for _, due := range audit.DueEvents(we) {
+					assert.Contains(t, we.Status.AuditedEvents, due,
+						"%s rv %s: AuditRecorded=True while %s is unacknowledged", name, we.ResourceVersion, due)
+				}
+			}
 			if prev != nil {
 				if status(prev, wfev1.ConditionTektonPipelineCreated) == metav1.ConditionTrue {
 					assert.Equal(t, metav1.ConditionTrue, status(we, wfev1.ConditionTektonPipelineCreated), "%s: Created went back", name)
