@@ -14,8 +14,8 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// failedTask is what the failed TaskRun of a PipelineRun says.
-type failedTask struct {
+// taskFailure is what the failed TaskRun of a PipelineRun says.
+type taskFailure struct {
 	// Index is the task's position among the PipelineRun's child references.
 	Index int
 	// Name is the pipeline task's name.
@@ -109,7 +109,7 @@ func completeReason(c *apis.Condition) (metav1.ConditionStatus, string) {
 }
 
 // failureClass classifies a failed PipelineRun for failureDetails.reason.
-func failureClass(reason string, started bool, task *failedTask) wfev1.FailureReason {
+func failureClass(reason string, started bool, task *taskFailure) wfev1.FailureReason {
 	switch {
 	case reason == tektonv1.PipelineRunReasonTimedOut.String():
 		return wfev1.FailureReasonDeadlineExceeded
@@ -130,7 +130,7 @@ func failureClass(reason string, started bool, task *failedTask) wfev1.FailureRe
 // failure details from the PipelineRun. failed names the failed task, when the
 // caller looked it up. Conditions never regress: TektonPipelineRunning stays
 // True once True, and a finished TektonPipelineComplete stays as it is.
-func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *failedTask) {
+func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) {
 	name := pr.Namespace + "/" + pr.Name
 	applyCreated(we, pr.Namespace, pr.Name)
 	if isFinished(we) {
@@ -175,7 +175,7 @@ func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, fai
 }
 
 // finish sets TektonPipelineComplete, phase and failure details of a finished run.
-func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condition, status metav1.ConditionStatus, reason string, started bool, failed *failedTask) {
+func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condition, status metav1.ConditionStatus, reason string, started bool, failed *taskFailure) {
 	name := pr.Namespace + "/" + pr.Name
 	if status == metav1.ConditionTrue {
 		we.SetTektonPipelineComplete(status, reason, tektonSays(name, "succeeded", c))

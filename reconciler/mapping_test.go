@@ -176,7 +176,7 @@ func TestAFailureNamesTheFailedTaskAndKeepsTimes(t *testing.T) {
 	we := initialWE()
 	code := int32(1)
 	pr := pipelineRun(corev1.ConditionFalse, "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0", started, finished, withChildren("build", "deploy"))
-	applyPipelineRun(we, pr, &failedTask{Index: 1, Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
+	applyPipelineRun(we, pr, &taskFailure{Index: 1, Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Contains(t, c.Message, "failed task: deploy")
 	assert.Contains(t, c.Message, "Failed: Tasks Completed: 2 (Failed: 1")

@@ -97,10 +97,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// optimistic-lock race and tells nothing.
 		r.recordTransitions(we, desired)
 	}
+	// controller-runtime ignores a result returned with an error: return one
+	// or the other. The error's backoff retries creation; the audit retry is
+	// only needed when nothing else brings the WorkflowExecution back.
+	if retryErr != nil {
+		return ctrl.Result{}, retryErr
+	}
 	if res.RequeueAfter == 0 && auditRetry > 0 {
 		res.RequeueAfter = auditRetry
 	}
-	return res, retryErr
+	return res, nil
 }
 
 // observe applies what the PipelineRun says to desired, creating the
@@ -147,12 +153,13 @@ func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecutio
 }
 
 func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) {
-	var failed *failedTask
+	var failed *taskFailure
 	if c := pr.Status.GetCondition("Succeeded"); c != nil && c.IsFalse() && !isFinished(we) {
 		var err error
 		if failed, err = r.failedTask(ctx, pr); err != nil {
-			// The failure is reported without the task's name rather than delayed.
-			log.FromContext(ctx).Info("could not look up the failed task", "pipelineRun", pr.Name, "error", err.Error())
+			// The failure is reported without the task's name rather than delayed;
+			// a timeout or a cancel has no failed TaskRun, so this is not an error.
+			log.FromContext(ctx).V(1).Info("could not look up the failed task", "pipelineRun", pr.Name, "error", err.Error())
 		}
 	}
 	applyPipelineRun(we, pr, failed)
