@@ -3,12 +3,15 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
@@ -198,10 +201,33 @@ func TestOneBadPayloadDoesNotTakeItsBatchDown(t *testing.T) {
 	require.Eventually(t, func() bool { return len(s.Events()) == 8 }, 2*time.Second, 10*time.Millisecond, "the 4 good WEs' 8 events arrive")
 	cancel()
 	<-done
-	bad := d.State(types.NamespacedName{Namespace: "payment", Name: ""})
+	bad := d.State(types.NamespacedName{Namespace: "payment", Name: "we-2"})
 	require.NotNil(t, bad.Err)
 	assert.True(t, bad.Final)
 	good := d.State(types.NamespacedName{Namespace: "payment", Name: "we-0"})
 	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, good.Acknowledged)
 	assert.Nil(t, good.Err)
+}
+
+func TestALongProblemDetailIsBoundedAtParseTime(t *testing.T) {
+	long := strings.Repeat("é", 20_000) // 40,000 bytes
+	fields := map[string]string{}
+	for i := range 100 {
+		fields[fmt.Sprintf("field_%03d", i)] = long
+	}
+	body, err := json.Marshal(map[string]any{"type": "https://kubernaut.ai/problems/service-unavailable",
+		"title": "Service Unavailable", "status": 503, "detail": long, "field_errors": fields})
+	require.NoError(t, err)
+
+	err = audit.ParseResponse(503, "application/problem+json", body)
+	var de *audit.DeliveryError
+	require.ErrorAs(t, err, &de)
+	assert.True(t, de.Retryable)
+	assert.LessOrEqual(t, len(de.Message), 1024, "the message fits a condition message")
+	assert.True(t, utf8.ValidString(de.Message), "cut on a rune boundary")
+	assert.Contains(t, de.Message, "DataStorage answered 503")
+	assert.Contains(t, de.Message, wfev1.TruncationMarker)
+	require.NotNil(t, de.Problem)
+	assert.LessOrEqual(t, len(de.Problem.Detail), 512)
+	assert.LessOrEqual(t, len(de.Problem.FieldErrors), 16)
 }

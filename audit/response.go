@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
 // DeliveryError is a failed delivery: retryable (network, timeout, 408, 429,
@@ -49,6 +51,7 @@ func parseResponse(status int, contentType string, body []byte) error {
 	e := &DeliveryError{Status: status, Retryable: retryable(status)}
 	var p Problem
 	if strings.Contains(contentType, "json") && json.Unmarshal(body, &p) == nil && (p.Title != "" || p.Detail != "") {
+		p.bound()
 		e.Problem = &p
 	}
 	e.Message = fmt.Sprintf("DataStorage answered %d %s", status, http.StatusText(status))
@@ -62,7 +65,33 @@ func parseResponse(status int, contentType string, body []byte) error {
 			e.Message += fmt.Sprintf("; %s: %s", field, p.FieldErrors[field])
 		}
 	}
+	e.Message = wfev1.Truncate(e.Message, maxErrorMessage)
 	return e
+}
+
+// Bounds on what DataStorage's answer may put in a condition message or a log
+// line, in bytes: an answer is not trusted to be short.
+const (
+	maxProblemField = 512
+	maxFieldErrors  = 16
+	maxErrorMessage = 768
+)
+
+// bound cuts every string of the problem, and the number of field errors.
+func (p *Problem) bound() {
+	p.Type, p.Title, p.Instance = wfev1.Truncate(p.Type, maxProblemField), wfev1.Truncate(p.Title, maxProblemField), wfev1.Truncate(p.Instance, maxProblemField)
+	p.Detail = wfev1.Truncate(p.Detail, maxProblemField)
+	if len(p.FieldErrors) == 0 {
+		return
+	}
+	bounded := make(map[string]string, min(len(p.FieldErrors), maxFieldErrors))
+	for _, k := range slices.Sorted(maps.Keys(p.FieldErrors)) {
+		if len(bounded) == maxFieldErrors {
+			break
+		}
+		bounded[wfev1.Truncate(k, maxProblemField)] = wfev1.Truncate(p.FieldErrors[k], maxProblemField)
+	}
+	p.FieldErrors = bounded
 }
 
 func retryable(status int) bool {

@@ -185,19 +185,22 @@ func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condi
 	}
 	msg := tektonSays(name, "failed", c)
 	if failed != nil {
-		msg = fmt.Sprintf("%s; failed task: %s (%s: %s)", msg, failed.Name, failed.Reason, failed.Message)
+		msg = fmt.Sprintf("%s; failed task: %s (%s: %s)", msg, wfev1.Truncate(failed.Name, wfev1.MaxName),
+			wfev1.Truncate(failed.Reason, wfev1.MaxName), wfev1.Truncate(failed.Message, wfev1.MaxConditionMessage/4))
 	}
 	we.SetTektonPipelineComplete(status, reason, msg)
 	we.Status.Phase = wfev1.PhaseFailed
 	fd := &wfev1.FailureDetails{
 		Reason:                 failureClass(c.Reason, started, failed),
-		Message:                c.Message,
+		Message:                wfev1.Truncate(c.Message, wfev1.MaxFailureMessage),
 		WasExecutionFailure:    started,
-		NaturalLanguageSummary: msg,
+		NaturalLanguageSummary: wfev1.Truncate(msg, wfev1.MaxFailureMessage),
 		FailedAt:               failedAt(pr, c),
 	}
 	if failed != nil {
-		fd.FailedTaskIndex, fd.FailedTaskName, fd.FailedStepName, fd.ExitCode = failed.Index, failed.Name, failed.Step, failed.ExitCode
+		fd.FailedTaskIndex, fd.ExitCode = failed.Index, failed.ExitCode
+		fd.FailedTaskName = wfev1.Truncate(failed.Name, wfev1.MaxName)
+		fd.FailedStepName = wfev1.Truncate(failed.Step, wfev1.MaxName)
 	}
 	if we.Status.Duration != nil {
 		fd.ExecutionTimeBeforeFailure = we.Status.Duration.DeepCopy()
@@ -259,7 +262,8 @@ func applyCreationError(we *wfev1.WorkflowExecution, err error, final bool, clas
 	we.SetTektonPipelineComplete(metav1.ConditionFalse, wfev1.ReasonPipelineFailed, msg)
 	we.Status.Phase = wfev1.PhaseFailed
 	we.Status.CompletionTime = now.DeepCopy()
-	we.Status.FailureDetails = &wfev1.FailureDetails{Reason: class, Message: err.Error(), FailedAt: now, NaturalLanguageSummary: msg}
+	we.Status.FailureDetails = &wfev1.FailureDetails{Reason: class, FailedAt: now,
+		Message: wfev1.Truncate(err.Error(), wfev1.MaxFailureMessage), NaturalLanguageSummary: wfev1.Truncate(msg, wfev1.MaxFailureMessage)}
 }
 
 func summary(c *apis.Condition, completed, total int) *wfev1.PipelineRunStatusSummary {
@@ -267,7 +271,8 @@ func summary(c *apis.Condition, completed, total int) *wfev1.PipelineRunStatusSu
 		return &wfev1.PipelineRunStatusSummary{Status: metav1.ConditionUnknown}
 	}
 	return &wfev1.PipelineRunStatusSummary{
-		Status: metav1.ConditionStatus(c.Status), Reason: c.Reason, Message: c.Message,
+		Status: metav1.ConditionStatus(c.Status), Reason: wfev1.Truncate(c.Reason, wfev1.MaxName),
+		Message: wfev1.Truncate(c.Message, wfev1.MaxSummaryMessage),
 		CompletedTasks: completed, TotalTasks: total,
 	}
 }
@@ -277,7 +282,9 @@ func tektonSays(name, what string, c *apis.Condition) string {
 	if c == nil {
 		return fmt.Sprintf("Tekton PipelineRun %s %s", name, what)
 	}
-	msg := strings.TrimSpace(c.Message)
+	// Half a condition message at most, so that what we add after it (the
+	// failed task) survives the cut.
+	msg := wfev1.Truncate(strings.TrimSpace(c.Message), wfev1.MaxConditionMessage/2)
 	if msg == "" {
 		return fmt.Sprintf("Tekton PipelineRun %s %s (%s)", name, what, c.Reason)
 	}

@@ -1,8 +1,10 @@
 package reconciler
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -244,4 +246,26 @@ func TestTaskCountsParseTektonMessages(t *testing.T) {
 		c, n, ok := taskCounts(tt.msg)
 		assert.Equal(t, []any{tt.completed, tt.total, tt.ok}, []any{c, n, ok}, tt.msg)
 	}
+}
+
+func TestAHugeTektonMessageIsBoundedAndTheFailedTaskStillNamed(t *testing.T) {
+	huge := strings.Repeat("ü", 20_000) // 40,000 bytes: Tekton's CRD does not bound messages
+	we := initialWE()
+	pr := pipelineRun(corev1.ConditionFalse, "Failed", huge, started, finished, withChildren("build", "deploy"))
+	applyPipelineRun(we, pr, &taskFailure{Index: 1, Name: "deploy", Step: "apply", Reason: "Failed", Message: huge})
+
+	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
+	assert.Equal(t, metav1.ConditionFalse, c.Status)
+	assert.Equal(t, wfev1.ReasonPipelineFailed, c.Reason)
+	assert.Contains(t, c.Message, "failed task: deploy", "the cut keeps what we add after Tekton's message")
+	for _, c := range we.Status.Conditions {
+		assert.LessOrEqual(t, len(c.Message), wfev1.MaxConditionMessage, c.Type)
+		assert.True(t, utf8.ValidString(c.Message), c.Type)
+	}
+	fd := we.Status.FailureDetails
+	require.NotNil(t, fd)
+	assert.LessOrEqual(t, len(fd.Message), wfev1.MaxFailureMessage)
+	assert.LessOrEqual(t, len(fd.NaturalLanguageSummary), wfev1.MaxFailureMessage)
+	assert.True(t, strings.HasSuffix(fd.Message, wfev1.TruncationMarker))
+	assert.LessOrEqual(t, len(we.Status.PipelineRunStatus.Message), wfev1.MaxSummaryMessage)
 }

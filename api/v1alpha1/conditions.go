@@ -112,14 +112,14 @@ func EnsureConditions(status *WorkflowExecutionStatus, generation int64) bool {
 }
 
 // SetCondition sets one condition on the WorkflowExecution, stamped with its
-// generation. lastTransitionTime changes only when the status changes. It reports
-// whether anything changed.
+// generation, its message cut to MaxConditionMessage. lastTransitionTime changes
+// only when the status changes. It reports whether anything changed.
 func (we *WorkflowExecution) SetCondition(conditionType string, status metav1.ConditionStatus, reason, message string) bool {
 	return meta.SetStatusCondition(&we.Status.Conditions, metav1.Condition{
 		Type:               conditionType,
 		Status:             status,
 		Reason:             reason,
-		Message:            message,
+		Message:            Truncate(message, MaxConditionMessage),
 		ObservedGeneration: we.Generation,
 	})
 }

@@ -2,6 +2,24 @@ package v1alpha1
 
 import "unicode/utf8"
 
+// Bounds, in bytes, of the status strings built from outside input (Tekton's
+// messages, TaskRuns, DataStorage's answers). Tekton's CRD does not bound its
+// messages and the apiserver refuses a condition message over 32 KiB, so an
+// unbounded copy could make our own status write invalid for good. With these
+// bounds a whole status stays under about 16 KiB.
+const (
+	// MaxConditionMessage bounds every condition message SetCondition writes.
+	MaxConditionMessage = 1024
+	// MaxFailureMessage bounds failureDetails.message and
+	// failureDetails.naturalLanguageSummary.
+	MaxFailureMessage = 4096
+	// MaxSummaryMessage bounds pipelineRunStatus.message.
+	MaxSummaryMessage = 1024
+	// MaxName bounds names and reasons copied from Tekton (task, step and
+	// reason strings).
+	MaxName = 253
+)
+
 // TruncationMarker ends every string Truncate cut, so a reader sees that
 // something is missing.
 const TruncationMarker = "…(truncated)"
