@@ -272,7 +272,7 @@ func summary(c *apis.Condition, completed, total int) *wfev1.PipelineRunStatusSu
 	}
 	return &wfev1.PipelineRunStatusSummary{
 		Status: metav1.ConditionStatus(c.Status), Reason: wfev1.Truncate(c.Reason, wfev1.MaxName),
-		Message: wfev1.Truncate(c.Message, wfev1.MaxSummaryMessage),
+		Message:        wfev1.Truncate(c.Message, wfev1.MaxSummaryMessage),
 		CompletedTasks: completed, TotalTasks: total,
 	}
 }
