@@ -43,6 +43,7 @@ type Reconciler struct {
 	Now func() time.Time
 
 	written writes
+	refused refusals
 }
 
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=get;list;watch;patch
@@ -59,6 +60,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, we); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.written.forget(req.NamespacedName)
+			r.refused.forget(req.NamespacedName)
 			if r.Audit != nil {
 				r.Audit.Forget(req.NamespacedName)
 			}
@@ -248,7 +250,19 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 	}
 	patch := client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})
 	key := client.ObjectKeyFromObject(stored)
-	if err := r.Client.Status().Patch(ctx, desired, patch); err != nil {
+	err := r.Client.Status().Patch(ctx, desired, patch)
+	if apierrors.IsInvalid(err) {
+		// Our own write refused: a bound we missed, or a schema we do not
+		// know. Write the same status with outside input withheld, so that
+		// the conditions still advance rather than freeze.
+		r.reportRefusal(ctx, desired, err)
+		withheld := desired.DeepCopy()
+		withholdOutsideInput(withheld)
+		if err = r.Client.Status().Patch(ctx, withheld, patch); err == nil {
+			*desired = *withheld
+		}
+	}
+	if err != nil {
 		if apierrors.IsConflict(err) {
 			// Someone wrote first: recompute from the newer version.
 			log.FromContext(ctx).V(1).Info("status changed meanwhile; recomputing")

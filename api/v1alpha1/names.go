@@ -23,6 +23,11 @@ const (
 // in the execution namespace until that PipelineRun is deleted.
 const FinalizerPipelineRunCleanup = "workflowexecution.kubernaut.ai/pipelinerun-cleanup"
 
+// EventReasonStatusWriteRefused is the reason of the Warning Event told when
+// the apiserver refused a status write as invalid. The other Events carry the
+// reason of the condition whose status changed.
+const EventReasonStatusWriteRefused = "StatusWriteRefused"
+
 // The lifecycle audit event types, in the order a WorkflowExecution goes
 // through them: the event_type sent to DataStorage and the values of
 // status.auditedEvents.
