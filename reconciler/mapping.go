@@ -3,6 +3,7 @@ package reconciler
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,8 +17,6 @@ import (
 
 // taskFailure is what the failed TaskRun of a PipelineRun says.
 type taskFailure struct {
-	// Index is the task's position among the PipelineRun's child references.
-	Index int
 	// Name is the pipeline task's name.
 	Name string
 	// Step is the failed step, when known.
@@ -198,7 +197,7 @@ func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condi
 		FailedAt:               failedAt(pr, c),
 	}
 	if failed != nil {
-		fd.FailedTaskIndex, fd.ExitCode = failed.Index, failed.ExitCode
+		fd.FailedTaskIndex, fd.ExitCode = taskIndex(pr, failed.Name), failed.ExitCode
 		fd.FailedTaskName = wfev1.Truncate(failed.Name, wfev1.MaxName)
 		fd.FailedStepName = wfev1.Truncate(failed.Step, wfev1.MaxName)
 	}
@@ -206,6 +205,24 @@ func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condi
 		fd.ExecutionTimeBeforeFailure = we.Status.Duration.DeepCopy()
 	}
 	we.Status.FailureDetails = fd
+}
+
+// taskIndex is the position of the named task in the Pipeline the PipelineRun
+// runs (Tekton keeps it in status.pipelineSpec): its index in tasks, or the
+// number of tasks plus its index in finally; nil when unknown.
+func taskIndex(pr *tektonv1.PipelineRun, name string) *int {
+	spec := pr.Status.PipelineSpec
+	if spec == nil {
+		return nil
+	}
+	if i := slices.IndexFunc(spec.Tasks, func(t tektonv1.PipelineTask) bool { return t.Name == name }); i >= 0 {
+		return &i
+	}
+	if i := slices.IndexFunc(spec.Finally, func(t tektonv1.PipelineTask) bool { return t.Name == name }); i >= 0 {
+		i += len(spec.Tasks)
+		return &i
+	}
+	return nil
 }
 
 // applyPipelineRunDeleted records that the PipelineRun is gone. Deleted while

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
@@ -38,6 +39,19 @@ func withChildren(names ...string) prOpt {
 				TypeMeta: runtime.TypeMeta{Kind: "TaskRun"}, Name: "pr-" + n, PipelineTaskName: n,
 			})
 		}
+	}
+}
+
+func withPipeline(tasks, finally []string) prOpt {
+	return func(pr *tektonv1.PipelineRun) {
+		spec := &tektonv1.PipelineSpec{}
+		for _, n := range tasks {
+			spec.Tasks = append(spec.Tasks, tektonv1.PipelineTask{Name: n})
+		}
+		for _, n := range finally {
+			spec.Finally = append(spec.Finally, tektonv1.PipelineTask{Name: n})
+		}
+		pr.Status.PipelineSpec = spec
 	}
 }
 
@@ -177,15 +191,16 @@ func TestProgressShowsTheRunningTaskAndCounts(t *testing.T) {
 func TestAFailureNamesTheFailedTaskAndKeepsTimes(t *testing.T) {
 	we := initialWE()
 	code := int32(1)
-	pr := pipelineRun(corev1.ConditionFalse, "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0", started, finished, withChildren("build", "deploy"))
-	applyPipelineRun(we, pr, &taskFailure{Index: 1, Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
+	pr := pipelineRun(corev1.ConditionFalse, "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0", started, finished,
+		withChildren("build", "deploy"), withPipeline([]string{"lint", "build", "deploy"}, []string{"notify"}))
+	applyPipelineRun(we, pr, &taskFailure{Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Contains(t, c.Message, "failed task: deploy")
 	assert.Contains(t, c.Message, "Failed: Tasks Completed: 2 (Failed: 1")
 	fd := we.Status.FailureDetails
 	require.NotNil(t, fd)
 	assert.Equal(t, wfev1.FailureReasonTaskFailed, fd.Reason)
-	assert.Equal(t, 1, fd.FailedTaskIndex)
+	assert.Equal(t, ptr.To(2), fd.FailedTaskIndex, "the position in the Pipeline's tasks, not among the TaskRuns")
 	assert.Equal(t, "deploy", fd.FailedTaskName)
 	assert.Equal(t, "apply", fd.FailedStepName)
 	assert.Equal(t, &code, fd.ExitCode)
@@ -252,7 +267,7 @@ func TestAHugeTektonMessageIsBoundedAndTheFailedTaskStillNamed(t *testing.T) {
 	huge := strings.Repeat("ü", 20_000) // 40,000 bytes: Tekton's CRD does not bound messages
 	we := initialWE()
 	pr := pipelineRun(corev1.ConditionFalse, "Failed", huge, started, finished, withChildren("build", "deploy"))
-	applyPipelineRun(we, pr, &taskFailure{Index: 1, Name: "deploy", Step: "apply", Reason: "Failed", Message: huge})
+	applyPipelineRun(we, pr, &taskFailure{Name: "deploy", Step: "apply", Reason: "Failed", Message: huge})
 
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Equal(t, metav1.ConditionFalse, c.Status)
@@ -268,4 +283,24 @@ func TestAHugeTektonMessageIsBoundedAndTheFailedTaskStillNamed(t *testing.T) {
 	assert.LessOrEqual(t, len(fd.NaturalLanguageSummary), wfev1.MaxFailureMessage)
 	assert.True(t, strings.HasSuffix(fd.Message, wfev1.TruncationMarker))
 	assert.LessOrEqual(t, len(we.Status.PipelineRunStatus.Message), wfev1.MaxSummaryMessage)
+}
+
+func TestTheFailedTaskIndexIsItsPositionInThePipeline(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []prOpt
+		task string
+		want *int
+	}{
+		{"a task is found among the Pipeline's tasks", []prOpt{withPipeline([]string{"a", "b"}, []string{"f"})}, "b", ptr.To(1)},
+		{"a finally task comes after every task", []prOpt{withPipeline([]string{"a", "b"}, []string{"f", "g"})}, "g", ptr.To(3)},
+		{"an unknown task has no index", []prOpt{withPipeline([]string{"a"}, nil)}, "zzz", nil},
+		{"without the Pipeline's task list there is no index", nil, "a", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := pipelineRun(corev1.ConditionFalse, "Failed", "", append(tt.opts, started, finished)...)
+			assert.Equal(t, tt.want, taskIndex(pr, tt.task))
+		})
+	}
 }

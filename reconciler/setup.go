@@ -115,7 +115,12 @@ func TrimPipelineRun(obj any) (any, error) {
 	pr.Namespace = intern(pr.Namespace)
 	pr.Spec = tektonv1.PipelineRunSpec{}
 	st := &pr.Status
-	st.PipelineSpec, st.Results, st.Provenance, st.SpanContext, st.SkippedTasks, st.Annotations = nil, nil, nil, nil, nil, nil
+	// Of the resolved Pipeline only the task order stays: failureDetails
+	// names the failed task's position in it.
+	if ps := st.PipelineSpec; ps != nil {
+		st.PipelineSpec = &tektonv1.PipelineSpec{Tasks: taskNames(ps.Tasks), Finally: taskNames(ps.Finally)}
+	}
+	st.Results, st.Provenance, st.SpanContext, st.SkippedTasks, st.Annotations = nil, nil, nil, nil, nil
 	for i := range st.ChildReferences {
 		c := &st.ChildReferences[i]
 		c.APIVersion, c.DisplayName, c.WhenExpressions = "", "", nil
@@ -126,6 +131,18 @@ func TrimPipelineRun(obj any) (any, error) {
 		c.Type, c.Status, c.Reason = apis.ConditionType(intern(string(c.Type))), corev1.ConditionStatus(intern(string(c.Status))), intern(c.Reason)
 	}
 	return pr, nil
+}
+
+// taskNames keeps only the names of the tasks, in order.
+func taskNames(tasks []tektonv1.PipelineTask) []tektonv1.PipelineTask {
+	if len(tasks) == 0 {
+		return nil
+	}
+	out := make([]tektonv1.PipelineTask, len(tasks))
+	for i, t := range tasks {
+		out[i].Name = t.Name
+	}
+	return out
 }
 
 // intern returns the one shared copy of a string that many cached objects

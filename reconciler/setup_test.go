@@ -30,7 +30,9 @@ func fullPipelineRun(succeeded corev1.ConditionStatus, reason string, done int) 
 		Spec: tektonv1.PipelineRunSpec{PipelineRef: &tektonv1.PipelineRef{Name: "restart"}},
 	}
 	pr.Status.StartTime, pr.Status.CompletionTime = &t0, &t1
-	pr.Status.PipelineSpec = &tektonv1.PipelineSpec{Description: "resolved"}
+	pr.Status.PipelineSpec = &tektonv1.PipelineSpec{Description: "resolved",
+		Tasks:   []tektonv1.PipelineTask{{Name: "t0", TaskRef: &tektonv1.TaskRef{Name: "restart"}}, {Name: "t1"}, {Name: "t2"}},
+		Finally: []tektonv1.PipelineTask{{Name: "notify", Params: tektonv1.Params{{Name: "to"}}}}}
 	pr.Status.Results = []tektonv1.PipelineRunResult{{Name: "out"}}
 	for i := 0; i <= done && i < 3; i++ {
 		pr.Status.ChildReferences = append(pr.Status.ChildReferences, tektonv1.ChildStatusReference{
@@ -61,8 +63,12 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			trimmed := trimmedObj.(*tektonv1.PipelineRun)
 
 			fromFull, fromTrimmed := initialWE(), initialWE()
-			applyPipelineRun(fromFull, full, nil)
-			applyPipelineRun(fromTrimmed, trimmed, nil)
+			var failure *taskFailure
+			if tt.status == corev1.ConditionFalse {
+				failure = &taskFailure{Name: "t1", Reason: "Failed"}
+			}
+			applyPipelineRun(fromFull, full, failure)
+			applyPipelineRun(fromTrimmed, trimmed, failure)
 			for _, we := range []*wfev1.WorkflowExecution{fromFull, fromTrimmed} {
 				for i := range we.Status.Conditions {
 					we.Status.Conditions[i].LastTransitionTime = metav1.Time{} // the clock, not the input
@@ -77,7 +83,8 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			assert.Nil(t, trimmed.Annotations)
 			assert.Nil(t, trimmed.OwnerReferences)
 			assert.Nil(t, trimmed.ManagedFields)
-			assert.Nil(t, trimmed.Status.PipelineSpec)
+			assert.Equal(t, &tektonv1.PipelineSpec{Tasks: []tektonv1.PipelineTask{{Name: "t0"}, {Name: "t1"}, {Name: "t2"}},
+				Finally: []tektonv1.PipelineTask{{Name: "notify"}}}, trimmed.Status.PipelineSpec, "only the task order stays")
 			assert.Nil(t, trimmed.Spec.PipelineRef)
 		})
 	}

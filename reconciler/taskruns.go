@@ -15,7 +15,7 @@ import (
 // failedTask finds the failed TaskRun among the PipelineRun's children. It reads
 // the apiserver directly: TaskRuns are read once per failed run, not cached.
 func (r *Reconciler) failedTask(ctx context.Context, pr *tektonv1.PipelineRun) (*taskFailure, error) {
-	for i, ref := range pr.Status.ChildReferences {
+	for _, ref := range pr.Status.ChildReferences {
 		if ref.Kind != "TaskRun" {
 			continue
 		}
@@ -30,7 +30,7 @@ func (r *Reconciler) failedTask(ctx context.Context, pr *tektonv1.PipelineRun) (
 		if c == nil || !c.IsFalse() {
 			continue
 		}
-		ft := &taskFailure{Index: i, Name: ref.PipelineTaskName, Reason: c.Reason, Message: strings.TrimSpace(c.Message)}
+		ft := &taskFailure{Name: ref.PipelineTaskName, Reason: c.Reason, Message: strings.TrimSpace(c.Message)}
 		for _, step := range tr.Status.Steps {
 			if t := step.Terminated; t != nil && t.ExitCode != 0 {
 				code := t.ExitCode

@@ -199,9 +199,13 @@ const (
 
 // FailureDetails says what failed, where and when.
 type FailureDetails struct {
-	// FailedTaskIndex is the 0-based position of the failed task in the pipeline.
+	// FailedTaskIndex is the 0-based position of the failed task in the
+	// Pipeline: its index in the Pipeline's tasks, or, for a finally task, the
+	// number of tasks plus its index in finally. Omitted when unknown (the
+	// failed task or the Pipeline's task list could not be read).
 	// +optional
-	FailedTaskIndex int `json:"failedTaskIndex"`
+	// +kubebuilder:validation:Minimum=0
+	FailedTaskIndex *int `json:"failedTaskIndex,omitempty"`
 
 	// FailedTaskName is the pipeline task that failed, when known.
 	// +optional
