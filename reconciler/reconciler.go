@@ -73,7 +73,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil
 	}
 	if !we.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, we)
+		return r.finalize(ctx, we)
 	}
 	desired := we.DeepCopy()
 	// First visit: the four conditions as Unknown, before anything else.
@@ -213,20 +213,34 @@ func classifyCreateError(err error) (bool, wfev1.FailureReason) {
 
 // finalize deletes the PipelineRun of a WorkflowExecution being deleted, then
 // releases it.
-func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) error {
+func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) {
-		return nil
+		return ctrl.Result{}, nil
 	}
 	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
 	if err := r.Client.Delete(ctx, pr, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+		return ctrl.Result{}, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	}
+	// Deleting an object that carries a finalizer bumps its generation: stamp
+	// the status with it, or every condition reads stale to kubectl wait for
+	// as long as the WorkflowExecution remains.
+	if we.Status.ObservedGeneration != we.Generation {
+		desired := we.DeepCopy()
+		desired.Status.ObservedGeneration = desired.Generation
+		for i := range desired.Status.Conditions {
+			desired.Status.Conditions[i].ObservedGeneration = desired.Generation
+		}
+		if res, err := r.writeStatus(ctx, we, desired); err != nil || res.RequeueAfter > 0 {
+			return res, err // a conflict: recompute from the newer version
+		}
+		we = desired
 	}
 	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
 	if err := r.Client.Patch(ctx, we, patch); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("remove finalizer of WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
+		return ctrl.Result{}, fmt.Errorf("remove finalizer of WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}
-	return nil
+	return ctrl.Result{}, nil
 }
 
 func (r *Reconciler) addFinalizer(ctx context.Context, we *wfev1.WorkflowExecution) error {
