@@ -124,7 +124,7 @@ dev: ready in %s. In another terminal:
     export KUBECONFIG=$PWD/%s
     bin/kubectl apply -f config/samples/workflowexecution_v1alpha1_workflowexecution.yaml
     bin/kubectl get wfe -w
-    bin/kubectl wait wfe/restart-payment-api --for=condition=TektonPipelineComplete
+    bin/kubectl wait wfe/restart-payment-api --for=condition=TektonPipelineComplete --timeout=2m
     bin/kubectl describe wfe restart-payment-api
 
 A failing and a timing-out sample: config/samples/workflowexecution_failing.yaml,
