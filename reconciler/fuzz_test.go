@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -63,4 +64,48 @@ func checkInvariants(t *testing.T, before, after *wfev1.WorkflowExecution) {
 	if p, ok := want[status(after, wfev1.ConditionTektonPipelineComplete)]; ok && after.Status.Phase != p {
 		t.Fatalf("phase %s disagrees with TektonPipelineComplete", after.Status.Phase)
 	}
+}
+
+// FuzzTheStatusIsValidAgainstTheCRD builds a status from arbitrary Tekton,
+// TaskRun and DataStorage input, the way the reconciler does, and checks it
+// against the generated CRD's schema and CEL rules, its size and the
+// uniqueness of condition types: no input may make our own write invalid.
+func FuzzTheStatusIsValidAgainstTheCRD(f *testing.F) {
+	f.Add("False", "Failed", "Tasks Completed: 1 (Failed: 1, Cancelled 0), Skipped: 0", "deploy", "apply", "Failed", "exit 1", "DataStorage answered 503", true)
+	f.Add("True", "Succeeded", "Tasks Completed: 3 (Failed: 0, Cancelled 0), Skipped: 0", "", "", "", "", "", false)
+	f.Add("Unknown", "Running", strings.Repeat("ü", 20_000), "", "", "", "", strings.Repeat("x", 40_000), false)
+	f.Add("False", "PipelineRunTimeout", strings.Repeat("\xff", 40_000), strings.Repeat("t", 300), "s", "TaskRunTimeout", strings.Repeat("m", 40_000), "", true)
+	f.Fuzz(func(t *testing.T, status, reason, message, task, step, taskReason, taskMessage, deliveryErr string, final bool) {
+		old := validWE()
+		we := old.DeepCopy()
+		pr := pipelineRun(corev1.ConditionStatus(status), reason, message, started, finished,
+			withChildren("build", "deploy"), withPipeline([]string{"build", "deploy"}, []string{"notify"}))
+		var failure *taskFailure
+		if task != "" {
+			code := int32(3)
+			failure = &taskFailure{Name: task, Step: step, ExitCode: &code, Reason: taskReason, Message: taskMessage}
+		}
+		applyPipelineRun(we, pr, failure)
+		due := []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}
+		c := auditCondition(true, due, due[:1], auditDelivery{queued: true, err: deliveryErr, final: final})
+		we.SetAuditRecorded(c.Status, c.Reason, c.Message)
+		we.Status.AuditedEvents = due[:1]
+		assertValidStatus(t, old, we)
+
+		refused := we.DeepCopy()
+		withholdOutsideInput(refused)
+		assertValidStatus(t, old, refused)
+	})
+}
+
+// validWE is a WorkflowExecution the apiserver accepts, with its first status.
+func validWE() *wfev1.WorkflowExecution {
+	we := initialWE()
+	we.UID = "uid-1"
+	we.Spec = wfev1.WorkflowExecutionSpec{
+		RemediationRequestRef: corev1.ObjectReference{Name: "rr-1"},
+		WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "restart", Version: "1", ContainerImage: "registry.example/restart:1"},
+		TargetResource:        "ns/deployment/web",
+	}
+	return we
 }
