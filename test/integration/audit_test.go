@@ -54,6 +54,7 @@ func TestALifecycleIsAuditedOnceInOrder(t *testing.T) {
 	cp.StartManager(t, withDataStorage(ds))
 	cp.CreateNamespace(t, "audited")
 	tk := tekton{t, cp}
+	history := statusHistory(t, cp, "audited")
 
 	we := newWE("audited", "lifecycle")
 	require.NoError(t, cp.Client.Create(t.Context(), we))
@@ -75,6 +76,50 @@ func TestALifecycleIsAuditedOnceInOrder(t *testing.T) {
 		order = append(order, e.EventType)
 	}
 	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, order)
+
+	versions := history()
+	assertAuditNeverLies(t, versions)
+	for _, v := range versions {
+		if c := v.Condition(wfev1.ConditionTektonPipelineComplete); c != nil && c.Status == metav1.ConditionTrue {
+			a := v.Condition(wfev1.ConditionAuditRecorded)
+			assert.Equal(t, metav1.ConditionUnknown, a.Status, "the write that finishes the run makes completed due: AuditRecorded is pending in it")
+			assert.Equal(t, wfev1.ReasonAuditPending, a.Reason)
+			assert.Contains(t, a.Message, wfev1.AuditEventCompleted)
+			break
+		}
+	}
+}
+
+func TestASlowDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
+	ds := startDataStorage(t)
+	cp := controlplane.Start(t)
+	cp.StartManager(t, withDataStorage(ds))
+	cp.CreateNamespace(t, "slow")
+	tk := tekton{t, cp}
+	history := statusHistory(t, cp, "slow")
+
+	ds.SetFault(datastorage.Fault{Delay: 700 * time.Millisecond})
+	var wes []*wfev1.WorkflowExecution
+	for i := range 5 {
+		we := newWE("slow", fmt.Sprintf("slow-%d", i))
+		require.NoError(t, cp.Client.Create(t.Context(), we))
+		wes = append(wes, we)
+	}
+	for i, we := range wes {
+		pr := tk.pipelineRunOf(we, "slow")
+		tk.set(pr, corev1.ConditionUnknown, tektonv1.PipelineRunReasonRunning, "", "a")
+		if i%2 == 0 {
+			tk.set(pr, corev1.ConditionTrue, tektonv1.PipelineRunReasonSuccessful, "", "a")
+		} else {
+			tk.set(pr, corev1.ConditionFalse, tektonv1.PipelineRunReasonFailed, "", "a")
+		}
+	}
+	for _, we := range wes {
+		eventually(t, cp, client.ObjectKeyFromObject(we), 20*time.Second, func(we *wfev1.WorkflowExecution) bool {
+			return len(we.Status.AuditedEvents) == 2
+		})
+	}
+	assertAuditNeverLies(t, history())
 }
 
 func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
@@ -83,6 +128,7 @@ func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
 	cp.StartManager(t, withDataStorage(ds))
 	cp.CreateNamespace(t, "outage")
 	tk := tekton{t, cp}
+	history := statusHistory(t, cp, "outage")
 
 	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503,"detail":"database unavailable"}`})
 	outageStart := time.Now()
@@ -98,6 +144,7 @@ func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "during-outage"), "none lost, none duplicated")
 	t.Logf("requests during a 10 s outage and after: %d", ds.Requests())
+	assertAuditNeverLies(t, history())
 }
 
 func TestARefusedEventShowsTheServersDetailWithoutAHotLoop(t *testing.T) {
