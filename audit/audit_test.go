@@ -200,7 +200,7 @@ func TestOneBadPayloadDoesNotTakeItsBatchDown(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return len(s.Events()) == 8 }, 2*time.Second, 10*time.Millisecond, "the 4 good WEs' 8 events arrive")
 	cancel()
-	<-done
+	require.NoError(t, <-done)
 	bad := d.State(types.NamespacedName{Namespace: "payment", Name: "we-2"})
 	require.NotNil(t, bad.Err)
 	assert.True(t, bad.Final)

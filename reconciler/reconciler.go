@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,17 +54,22 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create
 
+// forget drops what the reconciler remembers of a deleted WorkflowExecution.
+func (r *Reconciler) forget(key types.NamespacedName) {
+	r.written.forget(key)
+	r.refused.forget(key)
+	if r.Audit != nil {
+		r.Audit.Forget(key)
+	}
+}
+
 // Reconcile computes the WorkflowExecution's status from its PipelineRun and
 // writes it when, and only when, it differs from the stored one.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	we := &wfev1.WorkflowExecution{}
 	if err := r.Client.Get(ctx, req.NamespacedName, we); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.written.forget(req.NamespacedName)
-			r.refused.forget(req.NamespacedName)
-			if r.Audit != nil {
-				r.Audit.Forget(req.NamespacedName)
-			}
+			r.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -87,6 +93,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && !isFinished(we) {
 		return ctrl.Result{}, r.addFinalizer(ctx, we)
 	}
+	return r.advance(ctx, we, desired)
+}
+
+// advance applies what the PipelineRun and the audit delivery say to desired
+// and writes it, telling each transition that landed as an Event.
+func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExecution) (ctrl.Result, error) {
 	retryErr := r.observe(ctx, desired)
 	auditRetry := r.observeAudit(desired)
 	desired.Status.ObservedGeneration = desired.Generation

@@ -272,7 +272,3 @@ type WorkflowExecutionList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []WorkflowExecution `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&WorkflowExecution{}, &WorkflowExecutionList{})
-}

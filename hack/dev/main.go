@@ -114,7 +114,9 @@ func run(dir, dataStorageURL string) error {
 
 	if err := controlplane.WaitReady(ctx, "http://"+opts.ProbeAddr+"/readyz", 60*time.Second); err != nil {
 		_ = mgr.Process.Signal(syscall.SIGTERM)
-		<-exited
+		if exitErr := <-exited; exitErr != nil {
+			fmt.Fprintln(os.Stderr, "dev: manager:", exitErr)
+		}
 		return err
 	}
 	rel, _ := filepath.Rel(mustGetwd(), cp.Kubeconfig)

@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -172,7 +171,6 @@ func (cp *ControlPlane) runManager(opts wiring.Options) (stop func() error, err 
 func WaitReady(ctx context.Context, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var last error = errors.New("not polled yet")
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := http.DefaultClient.Do(req)
@@ -183,10 +181,9 @@ func WaitReady(ctx context.Context, url string, timeout time.Duration) error {
 			}
 			err = fmt.Errorf("%s answered %s", url, resp.Status)
 		}
-		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("not ready after %s: %w", timeout, last)
+			return fmt.Errorf("not ready after %s: %w", timeout, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

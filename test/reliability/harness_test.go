@@ -184,6 +184,49 @@ func (e *env) waitAllComplete(t *testing.T, n int, timeout time.Duration) time.D
 	return time.Since(start)
 }
 
+func conditionStatus(we *wfev1.WorkflowExecution, typ string) metav1.ConditionStatus {
+	if c := we.Condition(typ); c != nil {
+		return c.Status
+	}
+	return ""
+}
+
+// checkVersion checks one status version: our four conditions, stamped with
+// the generation, and AuditRecorded True only when every due event is recorded.
+func checkVersion(t *testing.T, name string, we *wfev1.WorkflowExecution, foreign []string) {
+	t.Helper()
+	ours := 0
+	for _, c := range we.Status.Conditions {
+		if !slices.Contains(foreign, c.Type) {
+			ours++
+		}
+		assert.Equal(t, we.Generation, c.ObservedGeneration, "%s %s observedGeneration", name, c.Type)
+	}
+	assert.Equal(t, 4, ours, "%s rv %s carries the four conditions", name, we.ResourceVersion)
+	if conditionStatus(we, wfev1.ConditionAuditRecorded) == metav1.ConditionTrue {
+		for _, due := range audit.DueEvents(we) {
+			assert.Contains(t, we.Status.AuditedEvents, due,
+				"%s rv %s: AuditRecorded=True while %s is unacknowledged", name, we.ResourceVersion, due)
+		}
+	}
+}
+
+// checkNoRegression checks that no condition went back between two versions.
+func checkNoRegression(t *testing.T, name string, prev, we *wfev1.WorkflowExecution) {
+	t.Helper()
+	if conditionStatus(prev, wfev1.ConditionTektonPipelineCreated) == metav1.ConditionTrue {
+		assert.Equal(t, metav1.ConditionTrue, conditionStatus(we, wfev1.ConditionTektonPipelineCreated), "%s: Created went back", name)
+	}
+	if conditionStatus(prev, wfev1.ConditionTektonPipelineRunning) == metav1.ConditionTrue {
+		assert.NotEqual(t, metav1.ConditionUnknown, conditionStatus(we, wfev1.ConditionTektonPipelineRunning), "%s: Running went back", name)
+	}
+	if pc := prev.Condition(wfev1.ConditionTektonPipelineComplete); pc != nil && pc.Status != metav1.ConditionUnknown {
+		c := we.Condition(wfev1.ConditionTektonPipelineComplete)
+		assert.Equal(t, pc.Status, c.Status, "%s: a finished Complete changed", name)
+		assert.Equal(t, pc.Reason, c.Reason, "%s: a finished Complete changed", name)
+	}
+}
+
 // check verifies the invariants over everything the recorder saw and returns
 // the number of duplicate audit events.
 func (e *env) check(t *testing.T, r *recorder) int {
@@ -197,46 +240,15 @@ func (e *env) checkAllowing(t *testing.T, r *recorder, foreign ...string) int {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	status := func(we *wfev1.WorkflowExecution, typ string) metav1.ConditionStatus {
-		if c := we.Condition(typ); c != nil {
-			return c.Status
-		}
-		return ""
-	}
 	for name, versions := range r.versions {
 		var prev *wfev1.WorkflowExecution
 		for _, we := range versions {
 			if len(we.Status.Conditions) == 0 {
 				continue // the create, before any status write
 			}
-			ours := 0
-			for _, c := range we.Status.Conditions {
-				if !slices.Contains(foreign, c.Type) {
-					ours++
-				}
-			}
-			assert.Equal(t, 4, ours, "%s rv %s carries the four conditions", name, we.ResourceVersion)
-			for _, c := range we.Status.Conditions {
-				assert.Equal(t, we.Generation, c.ObservedGeneration, "%s %s observedGeneration", name, c.Type)
-			}
-			if status(we, wfev1.ConditionAuditRecorded) == metav1.ConditionTrue {
-				for _, due := range audit.DueEvents(we) {
-					assert.Contains(t, we.Status.AuditedEvents, due,
-						"%s rv %s: AuditRecorded=True while %s is unacknowledged", name, we.ResourceVersion, due)
-				}
-			}
+			checkVersion(t, name, we, foreign)
 			if prev != nil {
-				if status(prev, wfev1.ConditionTektonPipelineCreated) == metav1.ConditionTrue {
-					assert.Equal(t, metav1.ConditionTrue, status(we, wfev1.ConditionTektonPipelineCreated), "%s: Created went back", name)
-				}
-				if status(prev, wfev1.ConditionTektonPipelineRunning) == metav1.ConditionTrue {
-					assert.NotEqual(t, metav1.ConditionUnknown, status(we, wfev1.ConditionTektonPipelineRunning), "%s: Running went back", name)
-				}
-				if pc := prev.Condition(wfev1.ConditionTektonPipelineComplete); pc != nil && pc.Status != metav1.ConditionUnknown {
-					c := we.Condition(wfev1.ConditionTektonPipelineComplete)
-					assert.Equal(t, pc.Status, c.Status, "%s: a finished Complete changed", name)
-					assert.Equal(t, pc.Reason, c.Reason, "%s: a finished Complete changed", name)
-				}
+				checkNoRegression(t, name, prev, we)
 			}
 			prev = we
 		}
@@ -254,7 +266,7 @@ func (e *env) checkAllowing(t *testing.T, r *recorder, foreign ...string) int {
 		require.Len(t, perWE[we.Name], 1, "%s has exactly one PipelineRun", we.Name)
 		pr := perWE[we.Name][0]
 		if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil && c.Status == corev1.ConditionTrue {
-			assert.Equal(t, metav1.ConditionTrue, status(&we, wfev1.ConditionTektonPipelineComplete), we.Name)
+			assert.Equal(t, metav1.ConditionTrue, conditionStatus(&we, wfev1.ConditionTektonPipelineComplete), we.Name)
 		}
 	}
 	// Every lifecycle event reached DataStorage at least once.

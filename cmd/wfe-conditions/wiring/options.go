@@ -129,6 +129,21 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a leader's lease lasts without renewal.")
 }
 
+// validate reports the first DataStorage option that cannot work; an empty
+// URL (auditing off) needs nothing else.
+func (ds DataStorageOptions) validate() error {
+	if ds.URL == "" {
+		return nil
+	}
+	if !strings.HasPrefix(ds.URL, "http://") && !strings.HasPrefix(ds.URL, "https://") {
+		return fmt.Errorf("--datastorage-url %q: want an http:// or https:// URL", ds.URL)
+	}
+	if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 {
+		return errors.New("--audit-batch-size, --audit-queue-size, --audit-flush-interval, --datastorage-timeout and --audit-max-backoff must be positive")
+	}
+	return nil
+}
+
 // validate reports the first option that cannot work.
 func (o *Options) validate() error {
 	if o.WebhookPort < 0 || o.WebhookPort > 65535 {
@@ -146,13 +161,8 @@ func (o *Options) validate() error {
 	if o.PipelineSource != reconciler.PipelineSourceBundle && o.PipelineSource != reconciler.PipelineSourceCluster {
 		return fmt.Errorf("--pipeline-source %q: want %s or %s", o.PipelineSource, reconciler.PipelineSourceBundle, reconciler.PipelineSourceCluster)
 	}
-	if ds := o.DataStorage; ds.URL != "" {
-		if !strings.HasPrefix(ds.URL, "http://") && !strings.HasPrefix(ds.URL, "https://") {
-			return fmt.Errorf("--datastorage-url %q: want an http:// or https:// URL", ds.URL)
-		}
-		if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 {
-			return errors.New("--audit-batch-size, --audit-queue-size, --audit-flush-interval, --datastorage-timeout and --audit-max-backoff must be positive")
-		}
+	if err := o.DataStorage.validate(); err != nil {
+		return err
 	}
 	if o.LeaseDuration < 2*time.Second {
 		return fmt.Errorf("--leader-election-lease-duration %s is too short", o.LeaseDuration)
