@@ -214,4 +214,3 @@ func drain(rec *events.FakeRecorder) string {
 		}
 	}
 }
-
