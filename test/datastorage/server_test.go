@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
 const batchPath = "/api/v1/audit/events/batch"
@@ -46,7 +48,7 @@ func weEvent(eventType, action, outcome, phase string) map[string]any {
 }
 
 func lifecycleBatch() []map[string]any {
-	failed := weEvent("workflowexecution.workflow.failed", "failed", "failure", "Failed")
+	failed := weEvent(wfev1.AuditEventFailed, "failed", "failure", "Failed")
 	failed["duration_ms"] = 95000
 	failed["error_message"] = "the pod ran out of memory"
 	data := failed["event_data"].(map[string]any)
@@ -56,8 +58,8 @@ func lifecycleBatch() []map[string]any {
 	data["failure_message"] = "step act: OOMKilled"
 	data["failed_task_name"] = "act"
 	return []map[string]any{
-		weEvent("workflowexecution.workflow.started", "started", "pending", "Running"),
-		weEvent("workflowexecution.workflow.completed", "completed", "success", "Completed"),
+		weEvent(wfev1.AuditEventStarted, "started", "pending", "Running"),
+		weEvent(wfev1.AuditEventCompleted, "completed", "success", "Completed"),
 		failed,
 	}
 }
