@@ -228,11 +228,13 @@ func TestAThousandExecutionsAreAuditedInFewRequests(t *testing.T) {
 	assert.Less(t, 4*ds.Requests(), len(ds.Events()), "far fewer requests than events")
 }
 
-// parallel runs f(0..n-1) on 8 workers.
+// parallel runs f(0..n-1) on 8 workers. The work is queued up front, so a
+// worker that a failed require ends cannot leave the feeder blocked: the test
+// fails with its message instead of hanging.
 func parallel(t *testing.T, n int, f func(i int)) {
 	t.Helper()
 	var wg sync.WaitGroup
-	next := make(chan int)
+	next := make(chan int, n)
 	for range 8 {
 		wg.Add(1)
 		go func() {
@@ -247,4 +249,7 @@ func parallel(t *testing.T, n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 }

@@ -36,8 +36,10 @@ func (tk tekton) pipelineRunOf(we *wfev1.WorkflowExecution, namespace string) *t
 	require.NoError(tk.t, tk.cp.Client.Get(tk.t.Context(), client.ObjectKeyFromObject(we), got))
 	pr := &tektonv1.PipelineRun{}
 	key := client.ObjectKey{Namespace: namespace, Name: reconciler.PipelineRunName(got)}
+	// Generous: with a thousand new WorkflowExecutions, first visits go
+	// ahead of PipelineRun creation, and another suite may share the CPUs.
 	require.Eventually(tk.t, func() bool { return tk.cp.Client.Get(tk.t.Context(), key, pr) == nil },
-		5*time.Second, 10*time.Millisecond, "no PipelineRun %s", key)
+		30*time.Second, 10*time.Millisecond, "no PipelineRun %s", key)
 	return pr
 }
 
