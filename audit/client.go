@@ -97,7 +97,11 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 }
 
 // tokenFile reads a bearer token from a file and re-reads it when the file
-// changes, as a projected service account token is rotated.
+// changes, as a projected service account token is rotated. client-go's
+// cached file token source was considered and not taken: it re-reads at most
+// once a minute (a replaced token would be refused meanwhile), keeps the old
+// token silently when the file cannot be read (here that is a delivery error
+// that says so), and fails at start when the file is not there yet.
 type tokenFile struct {
 	path string
 

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -89,7 +90,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaseDuration:                 &lease,
 		RenewDeadline:                 &renew,
 		RetryPeriod:                   &retry,
-		GracefulShutdownTimeout:       durationPtr(10 * time.Second),
+		GracefulShutdownTimeout:       ptr.To(10 * time.Second),
 		Controller: ctrlconfig.Controller{
 			SkipNameValidation:      &o.SkipControllerNameValidation,
 			MaxConcurrentReconciles: o.Workers,
@@ -133,7 +134,6 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	return mgr, nil
 }
 
-func durationPtr(d time.Duration) *time.Duration { return &d }
 
 // setUpAudit adds the DataStorage delivery to the manager, or says plainly that
 // auditing is off.
