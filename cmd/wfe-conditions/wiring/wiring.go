@@ -134,7 +134,6 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	return mgr, nil
 }
 
-
 // setUpAudit adds the DataStorage delivery to the manager, or says plainly that
 // auditing is off.
 func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o DataStorageOptions) error {
