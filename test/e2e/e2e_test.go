@@ -225,6 +225,7 @@ func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
 		"build-test-deploy": {metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, wfev1.AuditEventCompleted},
 		"deploy-fails":      {metav1.ConditionFalse, wfev1.ReasonPipelineFailed, wfev1.AuditEventFailed},
 	}
+	record := versions(t, "mixed-")
 	var wes []*wfev1.WorkflowExecution
 	pipelines := []string{"build-test-deploy", "deploy-fails"}
 	start := time.Now()
@@ -251,4 +252,5 @@ func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
 		assert.Equal(t, 1, received[we.Name+" "+wfev1.AuditEventStarted], we.Name)
 		assert.Equal(t, 1, received[we.Name+" "+w.event], we.Name)
 	}
+	assertAuditNeverLies(t, record())
 }

@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
+	"kubernaut.ai/wfe-conditions/test/datastorage"
+)
+
+// versions records every version of the WorkflowExecutions whose names start
+// with prefix, as a watcher sees them, until the returned function is called.
+func versions(t *testing.T, prefix string) func() []*wfev1.WorkflowExecution {
+	t.Helper()
+	w, err := cp.WatchClient(t).Watch(t.Context(), &wfev1.WorkflowExecutionList{}, client.InNamespace(ns))
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var seen []*wfev1.WorkflowExecution
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range w.ResultChan() {
+			if we, ok := ev.Object.(*wfev1.WorkflowExecution); ok && strings.HasPrefix(we.Name, prefix) &&
+				(ev.Type == watch.Added || ev.Type == watch.Modified) {
+				mu.Lock()
+				seen = append(seen, we)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []*wfev1.WorkflowExecution {
+		w.Stop()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return seen
+	}
+}
+
+// assertAuditNeverLies checks on every version: AuditRecorded=True only while
+// every lifecycle event that version calls for is in status.auditedEvents.
+func assertAuditNeverLies(t *testing.T, seen []*wfev1.WorkflowExecution) {
+	t.Helper()
+	require.NotEmpty(t, seen)
+	checked := 0
+	for _, we := range seen {
+		if c := we.Condition(wfev1.ConditionAuditRecorded); c != nil && c.Status == metav1.ConditionTrue {
+			checked++
+			for _, due := range audit.DueEvents(we) {
+				assert.Contains(t, we.Status.AuditedEvents, due, "%s rv %s: AuditRecorded=True while %s is unacknowledged", we.Name, we.ResourceVersion, due)
+			}
+		}
+	}
+	t.Logf("%d versions recorded, %d with AuditRecorded=True", len(seen), checked)
+}
+
+func TestASlowThenFailingDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
+	record := versions(t, "flaky-")
+	ds.SetFault(datastorage.Fault{Delay: 700 * time.Millisecond})
+	t.Cleanup(func() { ds.SetFault(datastorage.Fault{}) })
+	var wes []*wfev1.WorkflowExecution
+	pipelines := []string{"build-test-deploy", "deploy-fails"}
+	for i := range 6 {
+		we := newWE(fmt.Sprintf("flaky-%02d", i), pipelines[i%2])
+		require.NoError(t, cp.Client.Create(t.Context(), we))
+		wes = append(wes, we)
+	}
+	time.Sleep(2 * time.Second)
+	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	time.Sleep(5 * time.Second)
+	ds.SetFault(datastorage.Fault{})
+	for _, we := range wes {
+		waitFor(t, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
+			c := we.Condition(wfev1.ConditionAuditRecorded)
+			return len(we.Status.AuditedEvents) == 2 && c != nil && c.Status == metav1.ConditionTrue
+		})
+	}
+	assertAuditNeverLies(t, record())
+}
