@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/audit"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/invariants"
 )
 
 // assertAuditNeverLies checks every recorded version: AuditRecorded=True only
@@ -26,11 +26,7 @@ func assertAuditNeverLies(t *testing.T, versions []*wfev1.WorkflowExecution) {
 	t.Helper()
 	require.NotEmpty(t, versions)
 	for _, we := range versions {
-		if c := we.Condition(wfev1.ConditionAuditRecorded); c != nil && c.Status == metav1.ConditionTrue {
-			for _, due := range audit.DueEvents(we) {
-				assert.Contains(t, we.Status.AuditedEvents, due, "%s rv %s: AuditRecorded=True while %s is unacknowledged", we.Name, we.ResourceVersion, due)
-			}
-		}
+		assert.Empty(t, invariants.UnacknowledgedWhileAudited(we), "%s rv %s: AuditRecorded=True while events are unacknowledged", we.Name, we.ResourceVersion)
 	}
 }
 

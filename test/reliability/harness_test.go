@@ -29,6 +29,7 @@ import (
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/invariants"
 	"kubernaut.ai/wfe-conditions/test/tekton"
 )
 
@@ -203,12 +204,7 @@ func checkVersion(t *testing.T, name string, we *wfev1.WorkflowExecution, foreig
 		assert.Equal(t, we.Generation, c.ObservedGeneration, "%s %s observedGeneration", name, c.Type)
 	}
 	assert.Equal(t, 4, ours, "%s rv %s carries the four conditions", name, we.ResourceVersion)
-	if conditionStatus(we, wfev1.ConditionAuditRecorded) == metav1.ConditionTrue {
-		for _, due := range audit.DueEvents(we) {
-			assert.Contains(t, we.Status.AuditedEvents, due,
-				"%s rv %s: AuditRecorded=True while %s is unacknowledged", name, we.ResourceVersion, due)
-		}
-	}
+	assert.Empty(t, invariants.UnacknowledgedWhileAudited(we), "%s rv %s: AuditRecorded=True while events are unacknowledged", name, we.ResourceVersion)
 }
 
 // checkNoRegression checks that no condition went back between two versions.

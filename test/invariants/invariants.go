@@ -1,0 +1,29 @@
+// Package invariants holds the promises every version of a WorkflowExecution
+// keeps, as checks the test suites share.
+package invariants
+
+import (
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
+)
+
+// UnacknowledgedWhileAudited returns the lifecycle events this version calls
+// for that are missing from status.auditedEvents while it says
+// AuditRecorded=True: empty when the condition does not lie.
+func UnacknowledgedWhileAudited(we *wfev1.WorkflowExecution) []string {
+	c := we.Condition(wfev1.ConditionAuditRecorded)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return nil
+	}
+	var missing []string
+	for _, due := range audit.DueEvents(we) {
+		if !slices.Contains(we.Status.AuditedEvents, due) {
+			missing = append(missing, due)
+		}
+	}
+	return missing
+}
