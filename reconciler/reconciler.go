@@ -86,7 +86,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if len(wfev1.MissingConditions(we.Status.Conditions, we.Generation)) > 0 || we.Status.Phase == "" {
 		initializeStatus(desired)
 		if r.Audit == nil {
-			desired.SetAuditRecorded(metav1.ConditionUnknown, wfev1.ReasonAuditDisabled, msgAuditDisabled)
+			r.observeAudit(desired) // says AuditDisabled at once
 		}
 		return r.writeStatus(ctx, we, desired)
 	}

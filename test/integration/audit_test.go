@@ -30,6 +30,17 @@ func withDataStorage(s *datastorage.Server) func(*wiring.Options) {
 	return func(o *wiring.Options) { o.DataStorage.URL = s.URL }
 }
 
+// auditedSetup starts a DataStorage test server, a control plane and a
+// manager auditing to that server, and creates the namespace.
+func auditedSetup(t *testing.T, namespace string) (*datastorage.Server, *controlplane.ControlPlane, tekton) {
+	t.Helper()
+	ds := startDataStorage(t)
+	cp := controlplane.Start(t)
+	cp.StartManager(t, withDataStorage(ds))
+	cp.CreateNamespace(t, namespace)
+	return ds, cp, tekton{t, cp}
+}
+
 // eventsOf counts the events the server received per event type for one WE.
 func eventsOf(s *datastorage.Server, name string) map[string]int {
 	out := map[string]int{}
@@ -49,11 +60,7 @@ func runToSuccess(t *testing.T, tk tekton, we *wfev1.WorkflowExecution) {
 }
 
 func TestALifecycleIsAuditedOnceInOrder(t *testing.T) {
-	ds := startDataStorage(t)
-	cp := controlplane.Start(t)
-	cp.StartManager(t, withDataStorage(ds))
-	cp.CreateNamespace(t, "audited")
-	tk := tekton{t, cp}
+	ds, cp, tk := auditedSetup(t, "audited")
 	history := statusHistory(t, cp, "audited")
 
 	we := newWE("audited", "lifecycle")
@@ -91,11 +98,7 @@ func TestALifecycleIsAuditedOnceInOrder(t *testing.T) {
 }
 
 func TestASlowDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
-	ds := startDataStorage(t)
-	cp := controlplane.Start(t)
-	cp.StartManager(t, withDataStorage(ds))
-	cp.CreateNamespace(t, "slow")
-	tk := tekton{t, cp}
+	ds, cp, tk := auditedSetup(t, "slow")
 	history := statusHistory(t, cp, "slow")
 
 	ds.SetFault(datastorage.Fault{Delay: 700 * time.Millisecond})
@@ -123,11 +126,7 @@ func TestASlowDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
 }
 
 func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
-	ds := startDataStorage(t)
-	cp := controlplane.Start(t)
-	cp.StartManager(t, withDataStorage(ds))
-	cp.CreateNamespace(t, "outage")
-	tk := tekton{t, cp}
+	ds, cp, tk := auditedSetup(t, "outage")
 	history := statusHistory(t, cp, "outage")
 
 	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503,"detail":"database unavailable"}`})
@@ -148,11 +147,7 @@ func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
 }
 
 func TestARefusedEventShowsTheServersDetailWithoutAHotLoop(t *testing.T) {
-	ds := startDataStorage(t)
-	cp := controlplane.Start(t)
-	cp.StartManager(t, withDataStorage(ds))
-	cp.CreateNamespace(t, "refused")
-	tk := tekton{t, cp}
+	ds, cp, tk := auditedSetup(t, "refused")
 
 	ds.SetFault(datastorage.Fault{Status: 400, Problem: `{"type":"https://kubernaut.ai/problems/validation-error","title":"Validation Error","status":400,"detail":"workflow_id is not in the catalog"}`})
 	we := newWE("refused", "bad")

@@ -31,11 +31,7 @@ func assertAuditNeverLies(t *testing.T, versions []*wfev1.WorkflowExecution) {
 }
 
 func TestAHugeDataStorageProblemNeitherFreezesNorLies(t *testing.T) {
-	ds := startDataStorage(t)
-	cp := controlplane.Start(t)
-	cp.StartManager(t, withDataStorage(ds))
-	cp.CreateNamespace(t, "huge-problem")
-	tk := tekton{t, cp}
+	ds, cp, tk := auditedSetup(t, "huge-problem")
 	history := statusHistory(t, cp, "huge-problem")
 
 	problem, err := json.Marshal(map[string]any{"type": "https://kubernaut.ai/problems/service-unavailable",
