@@ -25,11 +25,9 @@ const (
 
 // PipelineRunOptions shape the PipelineRuns the reconciler creates.
 type PipelineRunOptions struct {
-	// ExecutionNamespace, when set, holds every PipelineRun; otherwise each
-	// lives in its WorkflowExecution's namespace, owned by it.
+	// ExecutionNamespace is the execution policy's at start: it shapes the
+	// cache and the finalizer, so a change needs a restart (see PolicySource).
 	ExecutionNamespace string
-	// DefaultServiceAccount runs the tasks when the WorkflowExecution names none.
-	DefaultServiceAccount string
 	// PipelineSource is PipelineSourceBundle or PipelineSourceCluster.
 	PipelineSource string
 }
@@ -49,10 +47,7 @@ func PipelineRunName(we *wfev1.WorkflowExecution) string {
 
 // pipelineRunNamespace is where the WorkflowExecution's PipelineRun lives.
 func (o PipelineRunOptions) pipelineRunNamespace(we *wfev1.WorkflowExecution) string {
-	if o.ExecutionNamespace != "" {
-		return o.ExecutionNamespace
-	}
-	return we.Namespace
+	return wfev1.ExecutionPolicy{ExecutionNamespace: o.ExecutionNamespace}.Namespace(we)
 }
 
 // linkLabels are the labels that point a PipelineRun at its WorkflowExecution.
@@ -75,12 +70,13 @@ func belongsTo(pr *tektonv1.PipelineRun, we *wfev1.WorkflowExecution) bool {
 		l[wfev1.LabelWorkflowExecutionUID] == string(we.UID)
 }
 
-// buildPipelineRun returns the PipelineRun that executes the WorkflowExecution.
-func (o PipelineRunOptions) buildPipelineRun(we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
+// buildPipelineRun returns the PipelineRun that executes the WorkflowExecution
+// under the execution policy.
+func (o PipelineRunOptions) buildPipelineRun(we *wfev1.WorkflowExecution, policy wfev1.ExecutionPolicy) *tektonv1.PipelineRun {
 	pr := &tektonv1.PipelineRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      PipelineRunName(we),
-			Namespace: o.pipelineRunNamespace(we),
+			Namespace: policy.Namespace(we),
 			Labels:    linkLabels(we),
 		},
 		Spec: tektonv1.PipelineRunSpec{
@@ -91,16 +87,12 @@ func (o PipelineRunOptions) buildPipelineRun(we *wfev1.WorkflowExecution) *tekto
 	if pr.Namespace == we.Namespace {
 		pr.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(we, wfev1.GroupVersion.WithKind(wfev1.Kind))}
 	}
-	sa := o.DefaultServiceAccount
-	if ec := we.Spec.ExecutionConfig; ec != nil {
-		if ec.ServiceAccountName != "" {
-			sa = ec.ServiceAccountName
-		}
-		if ec.Timeout != nil {
-			pr.Spec.Timeouts = &tektonv1.TimeoutFields{Pipeline: ec.Timeout.DeepCopy()}
-		}
+	if ec := we.Spec.ExecutionConfig; ec != nil && ec.Timeout != nil {
+		pr.Spec.Timeouts = &tektonv1.TimeoutFields{Pipeline: ec.Timeout.DeepCopy()}
 	}
-	pr.Spec.TaskRunTemplate.ServiceAccountName = sa
+	// Always explicit: the admission policy authorised this ServiceAccount,
+	// whatever Tekton's own default is.
+	pr.Spec.TaskRunTemplate.ServiceAccountName = policy.ServiceAccount(we)
 	return pr
 }
 
@@ -109,10 +101,7 @@ func (o PipelineRunOptions) pipelineRef(we *wfev1.WorkflowExecution) *tektonv1.P
 	if o.PipelineSource == PipelineSourceCluster {
 		return &tektonv1.PipelineRef{Name: ref.WorkflowID}
 	}
-	bundle := ref.ContainerImage
-	if ref.ContainerDigest != "" {
-		bundle += "@" + ref.ContainerDigest
-	}
+	bundle := wfev1.BundleReference(we)
 	str := func(s string) tektonv1.ParamValue { return *tektonv1.NewStructuredValues(s) }
 	return &tektonv1.PipelineRef{ResolverRef: tektonv1.ResolverRef{
 		Resolver: "bundles",

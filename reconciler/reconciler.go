@@ -36,6 +36,9 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Options   PipelineRunOptions
+	// Policy reads the current execution policy; nil means Options'
+	// execution namespace, the default ServiceAccount and any bundle.
+	Policy PolicySource
 	// Audit delivers lifecycle audit events; nil means auditing is off.
 	Audit Auditor
 	// AuditResults carries delivery results back into the reconciler's queue.
@@ -53,6 +56,18 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create
+
+// PolicySource reads the current execution policy.
+type PolicySource interface {
+	ExecutionPolicy(ctx context.Context) (wfev1.ExecutionPolicy, error)
+}
+
+func (r *Reconciler) policy(ctx context.Context) (wfev1.ExecutionPolicy, error) {
+	if r.Policy == nil {
+		return wfev1.ExecutionPolicy{ExecutionNamespace: r.Options.ExecutionNamespace}, nil
+	}
+	return r.Policy.ExecutionPolicy(ctx)
+}
 
 // forget drops what the reconciler remembers of a deleted WorkflowExecution.
 func (r *Reconciler) forget(key types.NamespacedName) {
@@ -180,8 +195,23 @@ func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExe
 }
 
 func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) error {
-	pr := r.Options.buildPipelineRun(we)
-	err := r.Client.Create(ctx, pr)
+	policy, err := r.policy(ctx)
+	if err != nil {
+		// Nothing runs while the policy cannot be read; retried, not failed.
+		return fmt.Errorf("read execution policy: %w", err)
+	}
+	if policy.ExecutionNamespace != r.Options.ExecutionNamespace {
+		return fmt.Errorf("the execution policy's executionNamespace is now %q, this manager started with %q: it runs nothing until restarted",
+			policy.ExecutionNamespace, r.Options.ExecutionNamespace)
+	}
+	// Checked with either pipeline source, as the admission policy does; this
+	// catches WorkflowExecutions admitted while that policy was absent or looser.
+	if err := policy.CheckBundle(wfev1.BundleReference(we)); err != nil {
+		applyCreationError(we, err, true, wfev1.FailureReasonForbidden, r.now())
+		return nil
+	}
+	pr := r.Options.buildPipelineRun(we, policy)
+	err = r.Client.Create(ctx, pr)
 	if apierrors.IsAlreadyExists(err) {
 		existing := &tektonv1.PipelineRun{}
 		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), existing); err != nil {

@@ -3,6 +3,7 @@
 package controlplane
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,8 @@ type ControlPlane struct {
 
 	env       *envtest.Environment
 	restarted []*exec.Cmd
+	// product: InstallProduct ran, managers run as the controller.
+	product bool
 }
 
 // reapOnce clears what an earlier, killed test binary left running, once per
@@ -46,7 +49,12 @@ var reapOnce sync.Once
 type options struct {
 	crdPaths      []string
 	allTektonCRDs bool
+	product       bool
 }
+
+// WithProduct runs InstallProduct once the control plane is up: the shipped
+// RBAC and admission policies apply, and managers run as the controller.
+func WithProduct() Option { return func(o *options) { o.product = true } }
 
 // WithCRDs installs further CRDs from files or folders, e.g. cert-manager's.
 func WithCRDs(paths ...string) Option {
@@ -122,6 +130,12 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 	if err := os.WriteFile(cp.Kubeconfig, env.KubeConfig, 0o600); err != nil {
 		_ = env.Stop()
 		return nil, err
+	}
+	if o.product {
+		if err := cp.InstallProduct(context.Background()); err != nil {
+			_ = env.Stop()
+			return nil, err
+		}
 	}
 	return cp, nil
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/types"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
@@ -40,14 +42,15 @@ func ManagerOptions(dir string) (wiring.Options, error) {
 		ports[i] = p
 	}
 	return wiring.Options{
-		WebhookHost:    "127.0.0.1",
-		WebhookPort:    ports[0],
-		WebhookCertDir: filepath.Join(dir, "certs"),
-		MetricsAddr:    "127.0.0.1:" + strconv.Itoa(ports[1]),
-		ProbeAddr:      "127.0.0.1:" + strconv.Itoa(ports[2]),
-		LeaseDuration:  15 * time.Second,
-		PipelineSource: reconciler.PipelineSourceBundle,
-		Workers:        4,
+		WebhookHost:     "127.0.0.1",
+		WebhookPort:     ports[0],
+		WebhookCertDir:  filepath.Join(dir, "certs"),
+		MetricsAddr:     "127.0.0.1:" + strconv.Itoa(ports[1]),
+		ProbeAddr:       "127.0.0.1:" + strconv.Itoa(ports[2]),
+		LeaseDuration:   15 * time.Second,
+		PipelineSource:  reconciler.PipelineSourceBundle,
+		ExecutionPolicy: types.NamespacedName{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName},
+		Workers:         4,
 		DataStorage: wiring.DataStorageOptions{
 			Timeout: 2 * time.Second, BatchSize: 100, FlushInterval: 50 * time.Millisecond,
 			QueueSize: 1000, MaxBackoff: time.Second,
@@ -140,7 +143,17 @@ func (cp *ControlPlane) RunManager(t testing.TB, opts wiring.Options) (stop func
 
 func (cp *ControlPlane) runManager(opts wiring.Options) (stop func() error, err error) {
 	setLogger()
-	mgr, err := wiring.New(cp.Config, opts)
+	if err := cp.ensureExecutionPolicy(context.Background()); err != nil {
+		return nil, err
+	}
+	cfg := cp.Config
+	if cp.product {
+		cfg = cp.ControllerConfig()
+		if opts.LeaderElectionNamespace == "" {
+			opts.LeaderElectionNamespace = wfev1.InstallNamespace
+		}
+	}
+	mgr, err := wiring.New(cfg, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -2,16 +2,15 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
+	"slices"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
-
-	"kubernaut.ai/wfe-conditions/webhook"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // InstallWebhook registers the generated MutatingWebhookConfiguration
@@ -37,29 +36,27 @@ func (cp *ControlPlane) InstallWebhookAs(ctx context.Context, name, hostPort str
 	return nil
 }
 
-// WebhookConfiguration returns the generated MutatingWebhookConfiguration under
-// name, pointed at hostPort, intercepting every namespace but the system ones.
+// WebhookConfiguration returns the MutatingWebhookConfiguration config/default
+// installs (namespace selector, match conditions and all) under name, pointed
+// at hostPort.
 func WebhookConfiguration(name, hostPort string, caPEM []byte) (*admissionregistrationv1.MutatingWebhookConfiguration, error) {
-	root, err := RepoRoot()
+	objs, err := Render("default")
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(root, "config", "webhook", "manifests.yaml"))
-	if err != nil {
-		return nil, fmt.Errorf("read webhook manifest: %w", err)
+	i := slices.IndexFunc(objs, func(u *unstructured.Unstructured) bool { return u.GetKind() == "MutatingWebhookConfiguration" })
+	if i < 0 {
+		return nil, errors.New("config/default renders no MutatingWebhookConfiguration")
 	}
 	cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
-	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
-		return nil, fmt.Errorf("decode webhook manifest: %w", err)
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[i].Object, cfg); err != nil {
+		return nil, fmt.Errorf("decode webhook configuration: %w", err)
 	}
-	cfg.Name = name
+	cfg.ObjectMeta = metav1.ObjectMeta{Name: name}
 	for i := range cfg.Webhooks {
 		w := &cfg.Webhooks[i]
 		url := "https://" + hostPort + *w.ClientConfig.Service.Path
 		w.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM}
-		w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: webhook.SystemNamespaces,
-		}}}
 	}
 	return cfg, nil
 }

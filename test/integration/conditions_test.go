@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
@@ -22,7 +21,8 @@ func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
 	cp := controlplane.Start(t)
 	// PipelineRuns go to a namespace that does not exist, so creating them is
 	// retried and TektonPipelineCreated stays Unknown for kubectl wait to see.
-	cp.StartManager(t, func(o *wiring.Options) { o.ExecutionNamespace = "not-created-yet" })
+	require.NoError(t, cp.SetExecutionPolicy(t.Context(), wfev1.ExecutionPolicy{ExecutionNamespace: "not-created-yet"}))
+	cp.StartManager(t)
 	cp.CreateNamespace(t, "payment")
 	first := firstStatus(t, cp, "payment")
 	root, err := controlplane.RepoRoot()

@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
@@ -106,7 +105,8 @@ func statusHistory(t *testing.T, cp *controlplane.ControlPlane, namespace string
 
 func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	cp := controlplane.Start(t)
-	cp.StartManager(t, func(o *wiring.Options) { o.DefaultServiceAccount = "pipeline-runner" })
+	require.NoError(t, cp.SetExecutionPolicy(t.Context(), wfev1.ExecutionPolicy{DefaultServiceAccount: "pipeline-runner"}))
+	cp.StartManager(t)
 	cp.CreateNamespace(t, "success")
 	history := statusHistory(t, cp, "success")
 	tk := tekton{t, cp}
@@ -273,7 +273,8 @@ func TestADeletedPipelineRunEndsTheExecution(t *testing.T) {
 
 func TestAnExecutionNamespaceHoldsThePipelineRuns(t *testing.T) {
 	cp := controlplane.Start(t)
-	cp.StartManager(t, func(o *wiring.Options) { o.ExecutionNamespace = "kubernaut-workflows" })
+	require.NoError(t, cp.SetExecutionPolicy(t.Context(), wfev1.ExecutionPolicy{ExecutionNamespace: "kubernaut-workflows"}))
+	cp.StartManager(t)
 	cp.CreateNamespace(t, "kubernaut-workflows")
 	cp.CreateNamespace(t, "team-a")
 	tk := tekton{t, cp}

@@ -1,0 +1,68 @@
+package security
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+const anyBundle = "registry.example.com/team-a/restart:v1"
+
+func TestCreatingAWorkflowExecutionNeedsUseOfTheServiceAccountItRunsAs(t *testing.T) {
+	namespace(t, "team-a", "runner-a", "runner-b")
+	namespace(t, "shared-runs", "shared-runner")
+	grant(t, "team-a", "alice", createWE, use("runner-a"))
+	grant(t, "team-a", "bob", createWE, use("runner-b"))
+	grant(t, "shared-runs", "bob", use("shared-runner"))
+	grant(t, "team-a", "carol", createWE, rbacv1.PolicyRule{
+		// Every right on this API's real group does not imply the virtual one.
+		APIGroups: []string{wfev1.GroupVersion.Group}, Resources: []string{"*"}, Verbs: []string{"*"},
+	})
+
+	cases := []struct {
+		name           string
+		policy         wfev1.ExecutionPolicy
+		user           string
+		serviceAccount string
+		admitted       bool
+		// deniedFor is the namespace/ServiceAccount the message must name.
+		deniedNamespace, deniedServiceAccount string
+	}{
+		{name: "a tenant granted runner-a runs as runner-a", user: "alice", serviceAccount: "runner-a", admitted: true},
+		{name: "the same tenant may not run as runner-b", user: "alice", serviceAccount: "runner-b",
+			deniedNamespace: "team-a", deniedServiceAccount: "runner-b"},
+		{name: "naming no ServiceAccount means Tekton's default, which needs a grant too", user: "alice",
+			deniedNamespace: "team-a", deniedServiceAccount: "default"},
+		{name: "the policy's default ServiceAccount is the one checked when none is named",
+			policy: wfev1.ExecutionPolicy{DefaultServiceAccount: "runner-a"}, user: "alice", admitted: true},
+		{name: "rights on every resource of the real API group do not imply use", user: "carol", serviceAccount: "runner-a",
+			deniedNamespace: "team-a", deniedServiceAccount: "runner-a"},
+		{name: "in execution-namespace mode a grant in the tenant's namespace is not enough",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "shared-runs", DefaultServiceAccount: "shared-runner"}, user: "alice",
+			deniedNamespace: "shared-runs", deniedServiceAccount: "shared-runner"},
+		{name: "in execution-namespace mode the shared runner is usable by a user granted it there",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "shared-runs", DefaultServiceAccount: "shared-runner"}, user: "bob", admitted: true},
+		{name: "in execution-namespace mode a ServiceAccount named in the spec is checked in the execution namespace",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "shared-runs"}, user: "bob", serviceAccount: "runner-b",
+			deniedNamespace: "shared-runs", deniedServiceAccount: "runner-b"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			setPolicy(t, tc.policy)
+			we := newWE("team-a", tc.serviceAccount, anyBundle)
+			err := admits(t, as(t, tc.user), we, tc.admitted)
+			if tc.admitted {
+				return
+			}
+			// The reconciler would run it exactly where and as whom the policy checked.
+			assert.Equal(t, tc.deniedNamespace, tc.policy.Namespace(we))
+			assert.Equal(t, tc.deniedServiceAccount, tc.policy.ServiceAccount(we))
+			msg := err.Error()
+			assert.Contains(t, msg, tc.user+" may not run WorkflowExecutions as ServiceAccount "+tc.deniedServiceAccount+" in namespace "+tc.deniedNamespace)
+			assert.Contains(t, msg, "apiGroups: ["+wfev1.RunAsGroup+"], resources: [serviceaccounts], verbs: [use], resourceNames: ["+tc.deniedServiceAccount+"]")
+		})
+	}
+}

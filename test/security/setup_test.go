@@ -1,0 +1,145 @@
+// Package security proves the shipped admission policies and RBAC against a
+// real kube-apiserver: users are impersonated, the manager runs as its own
+// ServiceAccount, and the policies are the ones config/default renders.
+package security
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// cp is shared by the package's tests: one control plane with the product
+// installed.
+var cp *controlplane.ControlPlane
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "security-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cp, err = controlplane.StartE(dir, controlplane.WithProduct())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start control plane:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := cp.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop control plane:", err)
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// as returns a client that acts as user, member of groups.
+func as(t *testing.T, user string, groups ...string) client.Client {
+	t.Helper()
+	cfg := rest.CopyConfig(cp.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: append(groups, "system:authenticated")}
+	c, err := client.New(cfg, client.Options{Scheme: cp.Scheme})
+	require.NoError(t, err)
+	return c
+}
+
+// namespace creates a namespace with ServiceAccounts, once.
+func namespace(t *testing.T, name string, serviceAccounts ...string) {
+	t.Helper()
+	ctx := t.Context()
+	err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if apierrors.IsAlreadyExists(err) {
+		return
+	}
+	require.NoError(t, err)
+	for _, sa := range append(serviceAccounts, "default") {
+		require.NoError(t, cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: sa}}))
+	}
+}
+
+// grant binds user to a Role in namespace with the rules.
+func grant(t *testing.T, namespace, user string, rules ...rbacv1.PolicyRule) {
+	t.Helper()
+	ctx := t.Context()
+	name := "test-" + user
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, Rules: rules}
+	require.NoError(t, cp.Client.Create(ctx, role))
+	require.NoError(t, cp.Client.Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}))
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = cp.Client.Delete(ctx, role)
+		_ = cp.Client.Delete(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}})
+	})
+}
+
+// createWE is the rule that lets a user create and read WorkflowExecutions.
+var createWE = rbacv1.PolicyRule{
+	APIGroups: []string{wfev1.GroupVersion.Group}, Resources: []string{"workflowexecutions"},
+	Verbs: []string{"create", "get", "list", "watch"},
+}
+
+// use is the rule that lets a user run WorkflowExecutions as serviceAccounts.
+func use(serviceAccounts ...string) rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{APIGroups: []string{wfev1.RunAsGroup}, Resources: []string{wfev1.RunAsResource},
+		Verbs: []string{wfev1.RunAsVerb}, ResourceNames: serviceAccounts}
+}
+
+// setPolicy replaces the execution policy for one test and restores the
+// default after it.
+func setPolicy(t *testing.T, p wfev1.ExecutionPolicy) {
+	t.Helper()
+	require.NoError(t, cp.SetExecutionPolicy(t.Context(), p))
+	t.Cleanup(func() { require.NoError(t, cp.SetExecutionPolicy(context.Background(), wfev1.ExecutionPolicy{})) })
+}
+
+// verdictWithin is how long the apiserver may take to see a new policy
+// ConfigMap or RBAC rule (its informers are asynchronous).
+const verdictWithin = 10 * time.Second
+
+// admits dry-runs the creation of we as c until the verdict is the expected one
+// (admitted: nil error) and returns the last error.
+func admits(t *testing.T, c client.Client, we *wfev1.WorkflowExecution, want bool) error {
+	t.Helper()
+	var err error
+	require.Eventually(t, func() bool {
+		err = c.Create(t.Context(), we.DeepCopy(), client.DryRunAll)
+		return (err == nil) == want
+	}, verdictWithin, 50*time.Millisecond, "want admitted=%v, last error: %v", want, err)
+	return err
+}
+
+var weCount int
+
+// newWE returns a WorkflowExecution running bundle as serviceAccount ("" for
+// the policy's default).
+func newWE(namespace, serviceAccount, bundle string) *wfev1.WorkflowExecution {
+	weCount++
+	we := &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fmt.Sprintf("we-%d", weCount)},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-1", Namespace: namespace},
+			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "restart-pods", Version: "v1", ContainerImage: bundle},
+			TargetResource:        namespace + "/deployment/web",
+		},
+	}
+	if serviceAccount != "" {
+		we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{ServiceAccountName: serviceAccount}
+	}
+	return we
+}
