@@ -97,12 +97,12 @@ func (p ExecutionPolicy) Data() map[string]string {
 	}
 }
 
-// splitPrefixes splits a comma-separated list, dropping blanks and trailing
-// slashes, as the admission policy does.
+// splitPrefixes splits a comma-separated list, dropping blanks and one
+// trailing slash, as the admission policy does.
 func splitPrefixes(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
-		s = strings.TrimRight(strings.TrimSpace(s), "/")
+		s = strings.TrimSuffix(strings.TrimSpace(s), "/")
 		if s != "" {
 			out = append(out, s)
 		}
@@ -161,6 +161,7 @@ func (p ExecutionPolicy) CheckBundle(bundle string) error {
 }
 
 func bundleHasPrefix(bundle, prefix string) bool {
+	prefix = strings.TrimSuffix(prefix, "/")
 	if bundle == prefix {
 		return true
 	}
