@@ -149,3 +149,5 @@ func newWE(namespace, serviceAccount, bundle string) *wfev1.WorkflowExecution {
 	}
 	return we
 }
+
+func isConflict(err error) bool { return apierrors.IsConflict(err) }
