@@ -138,7 +138,8 @@ func TestTheTokenFileIsReReadWhenItChangesAndNeverLogged(t *testing.T) {
 	s := startServer(t)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(tokenFile, []byte("first-secret-token\n"), 0o600))
-	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, TokenFile: tokenFile, Timeout: time.Second})
+	// The test server is plain http.
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, TokenFile: tokenFile, AllowInsecureToken: true, Timeout: time.Second})
 	require.NoError(t, err)
 	ev := audit.BuildEvent(finishedWE("t", false), wfev1.AuditEventStarted)
 	require.NoError(t, c.Send(t.Context(), []audit.Event{ev}))

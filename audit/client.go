@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-logr/logr"
 )
 
 // batchPath is DataStorage's batch endpoint.
@@ -26,9 +29,15 @@ type ClientOptions struct {
 	// TokenFile holds the bearer token; it is re-read when it changes.
 	TokenFile string
 	// CAFile verifies DataStorage's certificate; empty means the system roots.
+	// It is re-read when its content changes.
 	CAFile string
+	// AllowInsecureToken lets the bearer token go over plain http://, where
+	// anyone on the network path can read and replay it. Off by default.
+	AllowInsecureToken bool
 	// Timeout bounds one request.
 	Timeout time.Duration
+	// Log reports CA file reloads and reload failures; the zero value discards.
+	Log logr.Logger
 }
 
 // Client posts batches of audit events to DataStorage.
@@ -38,31 +47,52 @@ type Client struct {
 	token *tokenFile
 }
 
-// NewClient builds a client. TLS is 1.2 or newer.
+// NewClient builds a client. TLS is 1.2 or newer. It refuses a token file
+// with a plain http:// URL unless AllowInsecureToken is set.
 func NewClient(o ClientOptions) (*Client, error) {
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read DataStorage CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("DataStorage CA file %s holds no PEM certificate", o.CAFile)
-		}
-		tlsCfg.RootCAs = pool
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		// url.Parse's error quotes the whole URL, credentials included.
+		return nil, errors.New("DataStorage URL does not parse (not shown: it may hold credentials)")
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.TLSClientConfig = tlsCfg
-	transport.MaxIdleConnsPerHost = 4
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("DataStorage URL %s: want an http:// or https:// URL", u.Redacted())
+	}
+	if u.Scheme == "http" && o.TokenFile != "" && !o.AllowInsecureToken {
+		return nil, fmt.Errorf("DataStorage URL %s is plain http and a token file is set: anyone on the network path "+
+			"could read the bearer token and replay it; use https, or accept the risk with --datastorage-allow-insecure-token", u.Redacted())
+	}
+	var transport http.RoundTripper = newTransport(nil)
+	if o.CAFile != "" {
+		ca, err := newCATransport(o.CAFile, o.Log)
+		if err != nil {
+			return nil, err
+		}
+		transport = ca
+	}
 	c := &Client{
-		url:  strings.TrimRight(o.URL, "/"),
-		http: &http.Client{Timeout: o.Timeout, Transport: transport},
+		url: strings.TrimRight(o.URL, "/"),
+		http: &http.Client{
+			Timeout:   o.Timeout,
+			Transport: transport,
+			// Never follow a redirect: it would carry the bearer token to
+			// another location, and a 303 would turn the POST into a GET. The
+			// 3xx answer comes back as is and Send makes it a DeliveryError.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 	}
 	if o.TokenFile != "" {
 		c.token = &tokenFile{path: o.TokenFile}
 	}
 	return c, nil
+}
+
+// newTransport is the client's transport; a nil pool means the system roots.
+func newTransport(pool *x509.CertPool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	t.MaxIdleConnsPerHost = 4
+	return t
 }
 
 // Send posts one batch. It returns nil when DataStorage acknowledged it (201,
@@ -92,6 +122,9 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 		return &DeliveryError{Retryable: true, Message: fmt.Sprintf("POST %s: %v", batchPath, errors.Unwrap(err))}
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
+		return redirectError(resp)
+	}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return parseResponse(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 }

@@ -5,4 +5,5 @@ package audit
 var (
 	ParseResponse = parseResponse
 	BuildEvent    = buildEvent
+	MetricFailed  = metricFailed
 )

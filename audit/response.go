@@ -11,8 +11,8 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// DeliveryError is a failed delivery: retryable (network, timeout, 408, 429,
-// 5xx) or final for that payload (any other 4xx).
+// DeliveryError is a failed delivery: retryable (network, timeout, 3xx, 408,
+// 429, 5xx) or final for that payload (any other 4xx).
 type DeliveryError struct {
 	Retryable bool
 	// Status is the HTTP status, 0 when no answer came.
@@ -67,6 +67,21 @@ func parseResponse(status int, contentType string, body []byte) error {
 	}
 	e.Message = wfev1.Truncate(e.Message, maxErrorMessage)
 	return e
+}
+
+// redirectError is a 3xx answer with a Location, which the client never
+// follows (see NewClient). A redirect is a misconfigured --datastorage-url;
+// like every answer that is not a 4xx it is retried with backoff (see
+// retryable), so nothing is lost once the operator fixes the URL. The
+// Location is shown without its password, and bounded: it is outside input.
+func redirectError(resp *http.Response) *DeliveryError {
+	to := "a Location that does not parse"
+	if loc, err := resp.Location(); err == nil {
+		to = wfev1.Truncate(loc.Redacted(), maxProblemField)
+	}
+	return &DeliveryError{Status: resp.StatusCode, Retryable: retryable(resp.StatusCode),
+		Message: fmt.Sprintf("DataStorage answered %d %s with a redirect to %s; redirects are not followed",
+			resp.StatusCode, http.StatusText(resp.StatusCode), to)}
 }
 
 // Bounds on what DataStorage's answer may put in a condition message or a log

@@ -57,7 +57,7 @@ func run(dir, dataStorageURL string) error {
 
 	start := time.Now()
 	fmt.Println("dev: starting etcd and kube-apiserver ...")
-	cp, err := controlplane.StartE(dir, controlplane.WithAllTektonCRDs())
+	cp, err := controlplane.StartE(dir, controlplane.WithAllTektonCRDs(), controlplane.WithProduct())
 	if err != nil {
 		return fmt.Errorf("start control plane: %w", err)
 	}
@@ -93,8 +93,14 @@ func run(dir, dataStorageURL string) error {
 		return err
 	}
 
+	// The manager runs as the shipped ServiceAccount: its RBAC and the
+	// admission policies apply as in a cluster.
+	managerKubeconfig, err := cp.ManagerKubeconfig()
+	if err != nil {
+		return err
+	}
 	mgr := exec.Command(managerBin,
-		"--kubeconfig", cp.Kubeconfig,
+		"--kubeconfig", managerKubeconfig,
 		"--webhook-host", opts.WebhookHost,
 		"--webhook-port", strconv.Itoa(opts.WebhookPort),
 		"--webhook-cert-dir", opts.WebhookCertDir,

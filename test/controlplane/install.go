@@ -68,7 +68,12 @@ func Render(overlay string) ([]*unstructured.Unstructured, error) {
 // so that they act here as in a cluster; the manager then runs with
 // ControllerConfig. Server-side apply: calling it again is harmless.
 func (cp *ControlPlane) InstallProduct(ctx context.Context) error {
-	objs, err := Render("default")
+	return cp.InstallOverlay(ctx, "default")
+}
+
+// InstallOverlay is InstallProduct from config/<overlay>.
+func (cp *ControlPlane) InstallOverlay(ctx context.Context, overlay string) error {
+	objs, err := Render(overlay)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	fail := func(what string, err error) int { fmt.Fprintln(os.Stderr, what+":", err); return 1 }
-	if cp, err = controlplane.StartE(dir, controlplane.WithAllTektonCRDs()); err != nil {
+	if cp, err = controlplane.StartE(dir, controlplane.WithAllTektonCRDs(), controlplane.WithProduct()); err != nil {
 		return fail("start control plane", err)
 	}
 	defer func() { _ = cp.Stop() }()

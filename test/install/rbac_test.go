@@ -58,7 +58,10 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 	t.Run("the self-managed overlay adds Secrets in its own namespace only", func(t *testing.T) {
 		_, err := cp.KubectlStdin(t.Context(), render(t, "self-managed"), "apply", "--server-side", "-f", "-")
 		require.NoError(t, err)
-		assert.True(t, canI(t, cp, "update", "secrets", "-n", namespace))
+		assert.True(t, canI(t, cp, "update", "secrets/wfe-conditions-webhook-server-cert", "-n", namespace))
+		assert.False(t, canI(t, cp, "update", "secrets/another", "-n", namespace), "write rights name the certificate Secret")
+		assert.False(t, canI(t, cp, "get", "secrets/another", "-n", namespace))
+		assert.False(t, canI(t, cp, "create", "secrets", "-n", namespace))
 		assert.False(t, canI(t, cp, "get", "secrets", "-n", "team-a"))
 		assert.True(t, canI(t, cp, "patch", "mutatingwebhookconfigurations/wfe-conditions-mutating-webhook-configuration"))
 		assert.False(t, canI(t, cp, "patch", "mutatingwebhookconfigurations/another"))

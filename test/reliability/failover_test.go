@@ -11,6 +11,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
@@ -20,11 +21,11 @@ func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 	rec := e.record(t)
 	other, err := controlplane.FreePort()
 	require.NoError(t, err)
-	leaderFlags := []string{"--leader-elect", "--leader-election-namespace=default", "--leader-election-lease-duration=6s"}
+	leaderFlags := []string{"--leader-elect", "--leader-election-namespace=" + wfev1.InstallNamespace, "--leader-election-lease-duration=6s"}
 	first := e.startManager(t, leaderFlags...)
 	// Wait until the first holds the lease, then start the standby.
 	require.Eventually(t, func() bool {
-		return e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: wiring.LeaderElectionID}, &coordinationv1.Lease{}) == nil
+		return e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wiring.LeaderElectionID}, &coordinationv1.Lease{}) == nil
 	}, 20*time.Second, 100*time.Millisecond)
 	e.startManager(t, append(leaderFlags, "--webhook-port", strconv.Itoa(other))...)
 
@@ -39,7 +40,7 @@ func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 	time.Sleep(time.Second)
 	dups := e.check(t, rec)
 	lease := &coordinationv1.Lease{}
-	require.NoError(t, e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: wiring.LeaderElectionID}, lease))
+	require.NoError(t, e.cp.Client.Get(t.Context(), client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wiring.LeaderElectionID}, lease))
 	t.Logf("failover: leader killed with %d WEs in flight; all complete and audited %s later (lease 6s); holder now %s; duplicates %d",
 		n, took.Round(time.Millisecond), *lease.Spec.HolderIdentity, dups)
 	assert.Less(t, time.Since(killed), time.Minute)

@@ -47,7 +47,7 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	cp := controlplane.Start(t, controlplane.WithAllTektonCRDs())
+	cp := controlplane.Start(t, controlplane.WithAllTektonCRDs(), controlplane.WithProduct())
 	dir := t.TempDir()
 	tk, err := tekton.Start(cp, dir)
 	require.NoError(t, err)
@@ -90,7 +90,9 @@ func (e *env) startManager(t *testing.T, extra ...string) *proc {
 		ports[i], err = controlplane.FreePort()
 		require.NoError(t, err)
 	}
-	cmd := exec.Command(bin, "--kubeconfig", e.cp.Kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(e.port),
+	kubeconfig, err := e.cp.ManagerKubeconfig()
+	require.NoError(t, err)
+	cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(e.port),
 		"--webhook-cert-dir", filepath.Join(e.dir, "certs"), "--metrics-bind-address", "127.0.0.1:"+strconv.Itoa(ports[0]),
 		"--health-probe-bind-address", "127.0.0.1:"+strconv.Itoa(ports[1]), "--pipeline-source=cluster",
 		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s")

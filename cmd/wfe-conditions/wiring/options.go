@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -75,14 +76,16 @@ type CertOptions struct {
 
 // DataStorageOptions configure the audit client and its delivery.
 type DataStorageOptions struct {
-	URL           string
-	TokenFile     string
-	CAFile        string
-	Timeout       time.Duration
-	BatchSize     int
-	FlushInterval time.Duration
-	QueueSize     int
-	MaxBackoff    time.Duration
+	URL       string
+	TokenFile string
+	CAFile    string
+	// AllowInsecureToken lets the bearer token go over a plain http:// URL.
+	AllowInsecureToken bool
+	Timeout            time.Duration
+	BatchSize          int
+	FlushInterval      time.Duration
+	QueueSize          int
+	MaxBackoff         time.Duration
 }
 
 // BindFlags registers the options' flags on fs with their defaults.
@@ -120,7 +123,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	ds := &o.DataStorage
 	fs.StringVar(&ds.URL, "datastorage-url", "", "Base URL of DataStorage, e.g. https://data-storage.kubernaut-system:8443; empty turns auditing off.")
 	fs.StringVar(&ds.TokenFile, "datastorage-token-file", "", "File holding the bearer token for DataStorage; re-read when it changes.")
-	fs.StringVar(&ds.CAFile, "datastorage-ca-file", "", "PEM CA bundle that verifies DataStorage's certificate (default: system roots).")
+	fs.StringVar(&ds.CAFile, "datastorage-ca-file", "", "PEM CA bundle that verifies DataStorage's certificate (default: system roots); re-read when it changes.")
+	fs.BoolVar(&ds.AllowInsecureToken, "datastorage-allow-insecure-token", false,
+		"Send the bearer token to a plain http:// --datastorage-url. Dangerous: anyone on the network path can read the token and replay it against DataStorage; for local development only.")
 	fs.DurationVar(&ds.Timeout, "datastorage-timeout", 5*time.Second, "Timeout of one DataStorage request.")
 	fs.IntVar(&ds.BatchSize, "audit-batch-size", 100, "Most audit events per DataStorage request.")
 	fs.DurationVar(&ds.FlushInterval, "audit-flush-interval", 200*time.Millisecond, "Longest an audit event waits for its batch to fill.")
@@ -135,8 +140,13 @@ func (ds DataStorageOptions) validate() error {
 	if ds.URL == "" {
 		return nil
 	}
-	if !strings.HasPrefix(ds.URL, "http://") && !strings.HasPrefix(ds.URL, "https://") {
-		return fmt.Errorf("--datastorage-url %q: want an http:// or https:// URL", ds.URL)
+	u, err := url.Parse(ds.URL)
+	if err != nil {
+		// url.Parse's error quotes the whole URL, credentials included.
+		return errors.New("--datastorage-url does not parse (not shown: it may hold credentials)")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--datastorage-url %q: want an http:// or https:// URL", u.Redacted())
 	}
 	if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 {
 		return errors.New("--audit-batch-size, --audit-queue-size, --audit-flush-interval, --datastorage-timeout and --audit-max-backoff must be positive")

@@ -6,7 +6,9 @@ package wiring
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -142,9 +144,15 @@ func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o DataStorageOptio
 		log.Info("auditing is disabled: no --datastorage-url; AuditRecorded stays Unknown with reason AuditDisabled")
 		return nil
 	}
-	c, err := audit.NewClient(audit.ClientOptions{URL: o.URL, TokenFile: o.TokenFile, CAFile: o.CAFile, Timeout: o.Timeout})
+	// Validated already; parsed here only to log the URL without its password.
+	u, err := url.Parse(o.URL)
 	if err != nil {
-		return err
+		return errors.New("--datastorage-url does not parse")
+	}
+	c, err := audit.NewClient(audit.ClientOptions{URL: o.URL, TokenFile: o.TokenFile, CAFile: o.CAFile,
+		AllowInsecureToken: o.AllowInsecureToken, Timeout: o.Timeout, Log: log})
+	if err != nil {
+		return fmt.Errorf("set up the DataStorage client: %w", err)
 	}
 	results := make(chan event.GenericEvent, 4096)
 	d := audit.NewDelivery(c, audit.Options{
@@ -155,6 +163,6 @@ func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o DataStorageOptio
 		return fmt.Errorf("add audit delivery: %w", err)
 	}
 	rec.Audit, rec.AuditResults = d, results
-	log.Info("auditing to DataStorage", "url", o.URL, "batchSize", o.BatchSize, "flushInterval", o.FlushInterval.String())
+	log.Info("auditing to DataStorage", "url", u.Redacted(), "batchSize", o.BatchSize, "flushInterval", o.FlushInterval.String())
 	return nil
 }

@@ -1,0 +1,36 @@
+package wiring
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDataStorageURLsAreValidatedWithoutShowingTheirPassword(t *testing.T) {
+	const password = "hunter2-flag-password"
+	tests := []struct {
+		name    string
+		url     string
+		wantErr string
+	}{
+		{"an https URL is accepted", "https://data-storage.kubernaut-system:8443", ""},
+		{"an empty URL turns auditing off", "", ""},
+		{"another scheme is refused with the password redacted", "ftp://admin:" + password + "@ds.example", `"ftp://admin:xxxxx@ds.example": want an http:// or https:// URL`},
+		{"a URL without a host is refused", "http:///api", "want an http:// or https:// URL"},
+		{"a URL that does not parse is refused without being shown", "http://admin:" + password + "/x@ds.example", "does not parse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := DataStorageOptions{URL: tt.url, Timeout: time.Second, BatchSize: 1, FlushInterval: time.Second, QueueSize: 1, MaxBackoff: time.Second}.validate()
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.NotContains(t, err.Error(), password)
+		})
+	}
+}
