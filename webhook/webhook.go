@@ -30,10 +30,20 @@ var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
 // +kubebuilder:webhook:path=/mutate-workflowexecution,mutating=true,failurePolicy=ignore,sideEffects=None,groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=create,versions=v1alpha1,name=create.workflowexecution.kubernaut.ai,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
 // +kubebuilder:webhook:path=/mutate-workflowexecution-status,mutating=true,failurePolicy=ignore,sideEffects=None,groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/status,verbs=update,versions=v1alpha1,name=status.workflowexecution.kubernaut.ai,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
 
-// Register adds both handlers to the webhook server.
+// Register adds both handlers to the webhook server, behind the limits of
+// limits.go (body size, decoding budget, deadlines), which they share.
 func Register(server webhook.Server) {
-	server.Register(CreatePath, &admission.Webhook{Handler: CreateHandler{}})
-	server.Register(StatusPath, &admission.Webhook{Handler: StatusHandler{}})
+	for path, h := range handlers(newLimiter(defaultLimits())) {
+		server.Register(path, h)
+	}
+}
+
+// handlers returns the server's handlers by path, behind one limiter.
+func handlers(lim *limiter) map[string]http.Handler {
+	return map[string]http.Handler{
+		CreatePath: lim.wrap(&admission.Webhook{Handler: CreateHandler{}}),
+		StatusPath: lim.wrap(&admission.Webhook{Handler: StatusHandler{}}),
+	}
 }
 
 // checkRequest returns an error response when the request is not the one the

@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
@@ -88,6 +91,10 @@ func TestTheAPIServerRejectsBadSpecs(t *testing.T) {
 		{"a confidence above 1 is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.Confidence = 1.5 }, "spec.confidence"},
 		{"a RemediationRequest reference without a name is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.RemediationRequestRef.Name = "" },
 			"remediationRequestRef.name is required"},
+		{"a digest that is not sha256 and 64 hex digits is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.WorkflowRef.ContainerDigest = "md5:0123" },
+			"spec.workflowRef.containerDigest"},
+		{"a service account name that is not a DNS subdomain is rejected", func(we *wfev1.WorkflowExecution) { we.Spec.ExecutionConfig.ServiceAccountName = "Pipeline_Runner" },
+			"spec.executionConfig.serviceAccountName"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +105,104 @@ func TestTheAPIServerRejectsBadSpecs(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.message)
 		})
 	}
+}
+
+// overBound sets one spec field one character past its bound.
+type overBound struct {
+	name    string
+	mutate  func(*wfev1.WorkflowExecution)
+	message string
+}
+
+// specBounds lists every bound on a spec string: each case sets one field one
+// character past its bound, and the message names that field.
+var specBounds = []overBound{
+	{"a workflow version over 128 characters is refused", func(we *wfev1.WorkflowExecution) { we.Spec.WorkflowRef.Version = strings.Repeat("1", 129) },
+		"spec.workflowRef.version: Too long: may not be more than 128"},
+	{"a container image over 512 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.WorkflowRef.ContainerImage = "quay.io/" + strings.Repeat("a", 505)
+	}, "spec.workflowRef.containerImage: Too long: may not be more than 512"},
+	{"a container digest over 71 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.WorkflowRef.ContainerDigest = "sha256:" + strings.Repeat("a", 65)
+	}, "spec.workflowRef.containerDigest: Too long: may not be more than 71"},
+	{"a rationale over 4096 characters is refused", func(we *wfev1.WorkflowExecution) { we.Spec.Rationale = strings.Repeat("r", 4097) },
+		"spec.rationale: Too long: may not be more than 4096"},
+	{"a service account name over 253 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.ExecutionConfig.ServiceAccountName = strings.Repeat("a", 254)
+	}, "spec.executionConfig.serviceAccountName: Too long: may not be more than 253"},
+	{"a parameter name over 63 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.Parameters = map[string]string{"P" + strings.Repeat("A", 63): "x"}
+	}, "spec.parameters: Invalid value: parameter names must be at most 63 characters"},
+	{"a parameter value over 4096 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.Parameters = map[string]string{"TARGET_NAMESPACE": strings.Repeat("v", 4097)}
+	}, "spec.parameters: Invalid value: parameter values must be at most 4096 characters"},
+	{"a RemediationRequest namespace over 63 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.RemediationRequestRef.Namespace = strings.Repeat("n", 64)
+	}, "spec.remediationRequestRef.namespace: Invalid value: remediationRequestRef.namespace must be at most 63 characters"},
+	{"a RemediationRequest kind over 63 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.RemediationRequestRef.Kind = strings.Repeat("K", 64)
+	}, "spec.remediationRequestRef.kind: Invalid value: remediationRequestRef.kind must be at most 63 characters"},
+	{"a RemediationRequest apiVersion over 317 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.RemediationRequestRef.APIVersion = strings.Repeat("g", 315) + "/v1"
+	}, "spec.remediationRequestRef.apiVersion: Invalid value: remediationRequestRef.apiVersion must be at most 317 characters"},
+	{"a RemediationRequest uid over 128 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.RemediationRequestRef.UID = types.UID(strings.Repeat("u", 129))
+	}, "spec.remediationRequestRef.uid: Invalid value: remediationRequestRef.uid must be at most 128 characters"},
+	{"a RemediationRequest resourceVersion over 128 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.RemediationRequestRef.ResourceVersion = strings.Repeat("1", 129)
+	}, "spec.remediationRequestRef.resourceVersion: Invalid value: remediationRequestRef.resourceVersion must be at most 128 characters"},
+	{"a RemediationRequest fieldPath over 512 characters is refused", func(we *wfev1.WorkflowExecution) {
+		we.Spec.RemediationRequestRef.FieldPath = strings.Repeat("f", 513)
+	}, "spec.remediationRequestRef.fieldPath: Invalid value: remediationRequestRef.fieldPath must be at most 512 characters"},
+}
+
+func TestASpecFieldOverItsBoundIsRefusedWithAMessageNamingIt(t *testing.T) {
+	for i, tt := range specBounds {
+		t.Run(tt.name, func(t *testing.T) {
+			we := validWE(fmt.Sprintf("over-bound-%d", i))
+			tt.mutate(we)
+			err := cp.Client.Create(t.Context(), we)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.message)
+		})
+	}
+}
+
+// The Go type cannot carry a long timeout (a time.Duration prints in at most
+// 32 characters), so this one goes through an unstructured object.
+func TestATimeoutOver64CharactersIsRefusedWithAMessageNamingIt(t *testing.T) {
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(validWE("over-bound-timeout"))
+	require.NoError(t, err)
+	we := &unstructured.Unstructured{Object: raw}
+	we.SetGroupVersionKind(wfev1.GroupVersion.WithKind(wfev1.Kind))
+	require.NoError(t, unstructured.SetNestedField(we.Object, strings.Repeat("1", 64)+"s", "spec", "executionConfig", "timeout"))
+	err = cp.Client.Create(t.Context(), we)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "spec.executionConfig.timeout: Invalid value: ")
+	assert.Contains(t, err.Error(), "executionConfig.timeout must be at most 64 characters")
+}
+
+func TestASpecAtEveryBoundIsAccepted(t *testing.T) {
+	we := validWE("at-every-bound")
+	we.Spec.WorkflowRef.Version = strings.Repeat("1", 128)
+	we.Spec.WorkflowRef.ContainerImage = "quay.io/" + strings.Repeat("a", 504)
+	we.Spec.WorkflowRef.ContainerDigest = "sha256:" + strings.Repeat("a", 64)
+	we.Spec.Rationale = strings.Repeat("r", 4096)
+	we.Spec.ExecutionConfig.ServiceAccountName = strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61)
+	we.Spec.RemediationRequestRef = corev1.ObjectReference{
+		Kind: strings.Repeat("K", 63), Namespace: strings.Repeat("n", 63), Name: strings.Repeat("r", 253),
+		APIVersion: strings.Repeat("g", 314) + "/v1", UID: types.UID(strings.Repeat("u", 128)),
+		ResourceVersion: strings.Repeat("1", 128), FieldPath: strings.Repeat("f", 512),
+	}
+	we.Spec.Parameters = map[string]string{}
+	for i := range 128 {
+		we.Spec.Parameters[fmt.Sprintf("P%062d", i)] = strings.Repeat("v", 4096)
+	}
+	require.NoError(t, cp.Client.Create(t.Context(), we), "every field at its bound at once is a valid WorkflowExecution")
+	we.Labels = map[string]string{"touched": "yes"}
+	require.NoError(t, cp.Client.Update(t.Context(), we), "the immutability rule compares a maximal spec within the CEL cost budget")
+	assert.Len(t, we.Spec.WorkflowRef.ContainerImage, 512)
+	assert.Len(t, we.Spec.ExecutionConfig.ServiceAccountName, 253)
 }
 
 func TestANameLongerThanALabelValueIsRejected(t *testing.T) {

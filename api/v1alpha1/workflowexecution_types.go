@@ -14,6 +14,15 @@ type WorkflowExecutionSpec struct {
 	// serves. Its name is the correlation id of every audit event.
 	// +required
 	// +kubebuilder:validation:XValidation:rule="has(self.name) && self.name.size() > 0 && self.name.size() <= 253",message="remediationRequestRef.name is required (1 to 253 characters): it is the correlation id of every audit event"
+	// The other fields of the reference are bounded too (ObjectReference
+	// carries no bounds of its own): a namespace and a kind fit a DNS label, an
+	// apiVersion a DNS subdomain group plus a version.
+	// +kubebuilder:validation:XValidation:rule="!has(self.namespace) || self.namespace.size() <= 63",message="remediationRequestRef.namespace must be at most 63 characters",fieldPath=".namespace"
+	// +kubebuilder:validation:XValidation:rule="!has(self.kind) || self.kind.size() <= 63",message="remediationRequestRef.kind must be at most 63 characters",fieldPath=".kind"
+	// +kubebuilder:validation:XValidation:rule="!has(self.apiVersion) || self.apiVersion.size() <= 317",message="remediationRequestRef.apiVersion must be at most 317 characters",fieldPath=".apiVersion"
+	// +kubebuilder:validation:XValidation:rule="!has(self.uid) || self.uid.size() <= 128",message="remediationRequestRef.uid must be at most 128 characters",fieldPath=".uid"
+	// +kubebuilder:validation:XValidation:rule="!has(self.resourceVersion) || self.resourceVersion.size() <= 128",message="remediationRequestRef.resourceVersion must be at most 128 characters",fieldPath=".resourceVersion"
+	// +kubebuilder:validation:XValidation:rule="!has(self.fieldPath) || self.fieldPath.size() <= 512",message="remediationRequestRef.fieldPath must be at most 512 characters",fieldPath=".fieldPath"
 	RemediationRequestRef corev1.ObjectReference `json:"remediationRequestRef"`
 
 	// WorkflowRef names the catalog workflow to run.
@@ -28,9 +37,13 @@ type WorkflowExecutionSpec struct {
 	// +kubebuilder:validation:Pattern=`^[^/\s]+/[^/\s]+(/[^/\s]+)?$`
 	TargetResource string `json:"targetResource"`
 
-	// Parameters are passed to the PipelineRun as params. Keys are UPPER_SNAKE_CASE.
+	// Parameters are passed to the PipelineRun as params. Keys are
+	// UPPER_SNAKE_CASE of at most 63 characters; values are at most 4096
+	// characters, so all parameters together stay under 520 KiB.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 63)",message="parameter names must be at most 63 characters"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 4096)",message="parameter values must be at most 4096 characters"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[A-Z][A-Z0-9_]*$'))",message="parameter names must be UPPER_SNAKE_CASE, e.g. TARGET_NAMESPACE"
 	Parameters map[string]string `json:"parameters,omitempty"`
 
@@ -42,6 +55,7 @@ type WorkflowExecutionSpec struct {
 
 	// Rationale explains why this workflow was selected.
 	// +optional
+	// +kubebuilder:validation:MaxLength=4096
 	Rationale string `json:"rationale,omitempty"`
 
 	// ExecutionConfig tunes how the PipelineRun runs.
@@ -57,19 +71,23 @@ type WorkflowRef struct {
 	// +kubebuilder:validation:MaxLength=253
 	WorkflowID string `json:"workflowId"`
 
-	// Version of the workflow.
+	// Version of the workflow, e.g. a semantic version.
 	// +required
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
 	Version string `json:"version"`
 
 	// ContainerImage is the OCI bundle holding the Tekton Pipeline, resolved by
 	// Tekton's bundles resolver.
 	// +required
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
 	ContainerImage string `json:"containerImage"`
 
-	// ContainerDigest pins the bundle, e.g. "sha256:...".
+	// ContainerDigest pins the bundle: "sha256:" and 64 lower-case hex digits.
 	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	// +kubebuilder:validation:Pattern=`^sha256:[a-f0-9]{64}$`
 	ContainerDigest string `json:"containerDigest,omitempty"`
 }
 
@@ -77,10 +95,13 @@ type WorkflowRef struct {
 type ExecutionConfig struct {
 	// Timeout for the whole pipeline (the PipelineRun's timeouts.pipeline).
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 64",message="executionConfig.timeout must be at most 64 characters, e.g. 1h30m"
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 
-	// ServiceAccountName runs the PipelineRun's tasks.
+	// ServiceAccountName runs the PipelineRun's tasks. It is a DNS subdomain.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
