@@ -81,7 +81,7 @@ func (cp *ControlPlane) InstallOverlay(ctx context.Context, overlay string) erro
 		if !slices.Contains(productKinds, u.GetKind()) {
 			continue
 		}
-		if err := cp.Client.Patch(ctx, u, client.Apply, client.FieldOwner("test-install"), client.ForceOwnership); err != nil {
+		if err := cp.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("test-install"), client.ForceOwnership); err != nil {
 			return fmt.Errorf("apply %s %s: %w", u.GetKind(), u.GetName(), err)
 		}
 	}

@@ -53,14 +53,13 @@ func TestCreatingAWorkflowExecutionNeedsUseOfTheServiceAccountItRunsAs(t *testin
 		t.Run(tc.name, func(t *testing.T) {
 			setPolicy(t, tc.policy)
 			we := newWE("team-a", tc.serviceAccount, anyBundle)
-			err := admits(t, as(t, tc.user), we, tc.admitted)
+			msg := admits(t, as(t, tc.user), we, tc.admitted)
 			if tc.admitted {
 				return
 			}
 			// The reconciler would run it exactly where and as whom the policy checked.
 			assert.Equal(t, tc.deniedNamespace, tc.policy.Namespace(we))
 			assert.Equal(t, tc.deniedServiceAccount, tc.policy.ServiceAccount(we))
-			msg := err.Error()
 			assert.Contains(t, msg, tc.user+" may not run WorkflowExecutions as ServiceAccount "+tc.deniedServiceAccount+" in namespace "+tc.deniedNamespace)
 			assert.Contains(t, msg, "apiGroups: ["+wfev1.RunAsGroup+"], resources: [serviceaccounts], verbs: [use], resourceNames: ["+tc.deniedServiceAccount+"]")
 		})

@@ -113,15 +113,17 @@ func setPolicy(t *testing.T, p wfev1.ExecutionPolicy) {
 const verdictWithin = 10 * time.Second
 
 // admits dry-runs the creation of we as c until the verdict is the expected one
-// (admitted: nil error) and returns the last error.
-func admits(t *testing.T, c client.Client, we *wfev1.WorkflowExecution, want bool) error {
+// (admitted or denied) and returns the last denial's message ("" when admitted).
+func admits(t *testing.T, c client.Client, we *wfev1.WorkflowExecution, want bool) string {
 	t.Helper()
-	var err error
 	deadline := time.Now().Add(verdictWithin)
 	for {
-		err = c.Create(t.Context(), we.DeepCopy(), client.DryRunAll)
+		err := c.Create(t.Context(), we.DeepCopy(), client.DryRunAll)
 		if (err == nil) == want {
-			return err
+			if err != nil {
+				return err.Error()
+			}
+			return ""
 		}
 		if time.Now().After(deadline) {
 			require.Failf(t, "unexpected admission verdict", "want admitted=%v after %s; last error: %v", want, verdictWithin, err)

@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/reconciler"
 )
 
@@ -33,11 +37,9 @@ type Options struct {
 	// LeaseDuration is how long a lost leader keeps the lease.
 	LeaseDuration time.Duration
 
-	// ExecutionNamespace, when set, holds every PipelineRun (linked by labels,
-	// cleaned up by a finalizer); otherwise each lives in its WE's namespace.
-	ExecutionNamespace string
-	// DefaultServiceAccount runs a PipelineRun's tasks when the WE names none.
-	DefaultServiceAccount string
+	// ExecutionPolicy names the ConfigMap that says where PipelineRuns run, as
+	// whom, and which bundles may run; the admission policies read it too.
+	ExecutionPolicy types.NamespacedName
 	// PipelineSource is reconciler.PipelineSourceBundle or
 	// reconciler.PipelineSourceCluster.
 	PipelineSource string
@@ -99,10 +101,17 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address of Go's /debug/pprof endpoints, e.g. 127.0.0.1:6060; 0 turns them off.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Run the reconciler in one replica at a time (the webhook runs in all).")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's).")
-	fs.StringVar(&o.ExecutionNamespace, "execution-namespace", "",
-		"Namespace that holds every PipelineRun (default: each WorkflowExecution's own namespace).")
-	fs.StringVar(&o.DefaultServiceAccount, "default-service-account", "",
-		"ServiceAccount for PipelineRun tasks when spec.executionConfig.serviceAccountName is empty (default: Tekton's).")
+	fs.StringVar(&o.ExecutionPolicy.Name, "execution-policy-name", wfev1.ExecutionPolicyName,
+		"ConfigMap holding the execution policy (executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest); the admission policies read the same one.")
+	fs.StringVar(&o.ExecutionPolicy.Namespace, "execution-policy-namespace", cmp.Or(os.Getenv("POD_NAMESPACE"), wfev1.InstallNamespace),
+		"Namespace of the execution policy ConfigMap (default: $POD_NAMESPACE, else "+wfev1.InstallNamespace+").")
+	for _, moved := range []struct{ flag, key string }{
+		{"execution-namespace", wfev1.PolicyKeyExecutionNamespace}, {"default-service-account", wfev1.PolicyKeyDefaultServiceAccount},
+	} {
+		fs.Func(moved.flag, "Removed: set "+moved.key+" in the execution policy ConfigMap.", func(string) error {
+			return fmt.Errorf("--%s moved to the execution policy ConfigMap's %q key, which the admission policies read too", moved.flag, moved.key)
+		})
+	}
 	fs.StringVar(&o.PipelineSource, "pipeline-source", reconciler.PipelineSourceBundle,
 		"Where Pipelines come from: bundle (Tekton bundles resolver on workflowRef.containerImage) or cluster (the Pipeline named workflowRef.workflowId in the PipelineRun's namespace).")
 	fs.IntVar(&o.Workers, "reconcile-workers", 4, "How many WorkflowExecutions are reconciled concurrently.")
@@ -156,14 +165,11 @@ func (ds DataStorageOptions) validate() error {
 
 // validate reports the first option that cannot work.
 func (o *Options) validate() error {
-	if o.WebhookPort < 0 || o.WebhookPort > 65535 {
-		return fmt.Errorf("--webhook-port %d is not a port", o.WebhookPort)
+	if err := o.validateWebhook(); err != nil {
+		return err
 	}
-	if o.WebhookCertDir == "" {
-		return errors.New("--webhook-cert-dir must name a folder")
-	}
-	if c := o.Certs; c.SelfManaged && (c.Namespace == "" || c.SecretName == "" || c.ServiceName == "" || c.WebhookConfigurationName == "") {
-		return errors.New("--self-managed-certs needs --cert-namespace (or $POD_NAMESPACE), --cert-secret-name, --webhook-service-name and --webhook-configuration-name")
+	if o.ExecutionPolicy.Name == "" || o.ExecutionPolicy.Namespace == "" {
+		return errors.New("--execution-policy-name and --execution-policy-namespace (or $POD_NAMESPACE) must name the execution policy ConfigMap")
 	}
 	if o.Workers < 1 {
 		return fmt.Errorf("--reconcile-workers %d: want at least 1", o.Workers)
@@ -176,6 +182,20 @@ func (o *Options) validate() error {
 	}
 	if o.LeaseDuration < 2*time.Second {
 		return fmt.Errorf("--leader-election-lease-duration %s is too short", o.LeaseDuration)
+	}
+	return nil
+}
+
+// validateWebhook reports the first webhook or certificate option that cannot work.
+func (o *Options) validateWebhook() error {
+	if o.WebhookPort < 0 || o.WebhookPort > 65535 {
+		return fmt.Errorf("--webhook-port %d is not a port", o.WebhookPort)
+	}
+	if o.WebhookCertDir == "" {
+		return errors.New("--webhook-cert-dir must name a folder")
+	}
+	if c := o.Certs; c.SelfManaged && (c.Namespace == "" || c.SecretName == "" || c.ServiceName == "" || c.WebhookConfigurationName == "") {
+		return errors.New("--self-managed-certs needs --cert-namespace (or $POD_NAMESPACE), --cert-secret-name, --webhook-service-name and --webhook-configuration-name")
 	}
 	return nil
 }
