@@ -5,6 +5,7 @@
 package wiring
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -63,6 +65,15 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build scheme: %w", err)
 	}
+	policy, err := readPolicy(context.Background(), cfg, o.ExecutionPolicy)
+	if err != nil {
+		return nil, err
+	}
+	prCache := cache.ByObject{Label: reconciler.PipelineRunSelector(), Transform: reconciler.TrimPipelineRun}
+	if policy.ExecutionNamespace != "" {
+		// Only there: the execution-namespace overlay grants PipelineRuns there only.
+		prCache.Namespaces = map[string]cache.Config{policy.ExecutionNamespace: {}}
+	}
 	lease := o.LeaseDuration
 	renew := lease * 2 / 3
 	retry := lease / 7
@@ -70,8 +81,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme: scheme,
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			// Only our PipelineRuns, trimmed to what the mapping reads.
-			&tektonv1.PipelineRun{}:    {Label: reconciler.PipelineRunSelector(), Transform: reconciler.TrimPipelineRun},
+			&tektonv1.PipelineRun{}:    prCache,
 			&wfev1.WorkflowExecution{}: {Transform: reconciler.TrimWorkflowExecution},
+			&corev1.ConfigMap{}:        policyCache(o.ExecutionPolicy),
 		}},
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
 			Host:    o.WebhookHost,
@@ -110,15 +122,16 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.Add(events); err != nil {
 		return nil, fmt.Errorf("add event recorder: %w", err)
 	}
+	policies := policySource{reader: mgr.GetClient(), key: o.ExecutionPolicy, started: policy}
 	rec := &reconciler.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  events,
 		Options: reconciler.PipelineRunOptions{
-			ExecutionNamespace:    o.ExecutionNamespace,
-			DefaultServiceAccount: o.DefaultServiceAccount,
-			PipelineSource:        o.PipelineSource,
+			ExecutionNamespace: policy.ExecutionNamespace,
+			PipelineSource:     o.PipelineSource,
 		},
+		Policy: policies,
 	}
 	if err := setUpAudit(mgr, rec, o.DataStorage); err != nil {
 		return nil, err
@@ -127,6 +140,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("set up reconciler: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("execution-policy", policies.healthy); err != nil {
 		return nil, fmt.Errorf("add health check: %w", err)
 	}
 	// Ready only once the webhook server answers TLS.
