@@ -74,6 +74,9 @@ func ParseExecutionPolicy(data map[string]string) (ExecutionPolicy, error) {
 		case PolicyKeyAllowedBundlePrefixes:
 			p.AllowedBundlePrefixes = splitPrefixes(v)
 		case PolicyKeyRequireBundleDigest:
+			if strings.TrimSpace(v) == "" {
+				continue // unset: false, as the admission policy reads it
+			}
 			b, err := strconv.ParseBool(strings.TrimSpace(v))
 			if err != nil {
 				return ExecutionPolicy{}, fmt.Errorf("execution policy %s: %q is not true or false", k, v)

@@ -1,0 +1,63 @@
+package v1alpha1_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+func TestTheExecutionPolicyParsesWhatTheConfigMapHolds(t *testing.T) {
+	cases := []struct {
+		name string
+		data map[string]string
+		want wfev1.ExecutionPolicy
+		err  string
+	}{
+		{name: "an empty ConfigMap is the default policy", data: nil},
+		{name: "the shipped defaults are the default policy", data: wfev1.ExecutionPolicy{}.Data()},
+		{name: "every key is read, blanks and one trailing slash dropped",
+			data: map[string]string{"executionNamespace": " runs ", "defaultServiceAccount": "runner",
+				"allowedBundlePrefixes": "ghcr.io/acme/, ,registry.example.com/team-a", "requireBundleDigest": "TRUE"},
+			want: wfev1.ExecutionPolicy{ExecutionNamespace: "runs", DefaultServiceAccount: "runner",
+				AllowedBundlePrefixes: []string{"ghcr.io/acme", "registry.example.com/team-a"}, RequireBundleDigest: true}},
+		{name: "an unknown key is refused rather than ignored", data: map[string]string{"allowedBundlePrefix": "ghcr.io"},
+			err: `unknown key "allowedBundlePrefix"`},
+		{name: "an empty digest rule is false", data: map[string]string{"requireBundleDigest": " "}},
+		{name: "a digest rule that is not a boolean is refused", data: map[string]string{"requireBundleDigest": "yes"},
+			err: `"yes" is not true or false`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := wfev1.ParseExecutionPolicy(tc.data)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			again, err := wfev1.ParseExecutionPolicy(got.Data())
+			require.NoError(t, err)
+			assert.Equal(t, got, again, "Data round-trips")
+		})
+	}
+}
+
+func TestTheExecutionPolicySaysWhereAndAsWhomARunRuns(t *testing.T) {
+	we := &wfev1.WorkflowExecution{}
+	we.Namespace = "team-a"
+	assert.Equal(t, "team-a", wfev1.ExecutionPolicy{}.Namespace(we))
+	assert.Equal(t, "runs", wfev1.ExecutionPolicy{ExecutionNamespace: "runs"}.Namespace(we))
+	assert.Equal(t, wfev1.TektonDefaultServiceAccount, wfev1.ExecutionPolicy{}.ServiceAccount(we))
+	assert.Equal(t, "runner", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.ServiceAccount(we))
+	we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{ServiceAccountName: "mine"}
+	assert.Equal(t, "mine", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.ServiceAccount(we), "the spec wins")
+
+	we.Spec.WorkflowRef.ContainerImage = "ghcr.io/acme/x:v1"
+	assert.Equal(t, "ghcr.io/acme/x:v1", wfev1.BundleReference(we))
+	we.Spec.WorkflowRef.ContainerDigest = "sha256:abc"
+	assert.Equal(t, "ghcr.io/acme/x:v1@sha256:abc", wfev1.BundleReference(we))
+}
