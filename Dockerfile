@@ -9,10 +9,17 @@ COPY certs/ certs/
 COPY cmd/ cmd/
 COPY reconciler/ reconciler/
 COPY webhook/ webhook/
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /wfe-conditions ./cmd/wfe-conditions
+ARG VERSION=dev
+ARG COMMIT=unknown
+RUN CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring.Version=${VERSION} -X kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring.Commit=${COMMIT}" \
+    -o /wfe-conditions ./cmd/wfe-conditions
 
 # Run: distroless, no shell, non-root.
 FROM gcr.io/distroless/static:nonroot
+ARG VERSION=dev
+ARG COMMIT=unknown
+LABEL org.opencontainers.image.version=${VERSION} org.opencontainers.image.revision=${COMMIT}
 COPY --from=build /wfe-conditions /wfe-conditions
 USER 65532:65532
 ENTRYPOINT ["/wfe-conditions"]

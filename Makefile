@@ -18,6 +18,12 @@ export KUBEBUILDER_ASSETS := $(BIN)
 help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
+# Stamped into the binary (wiring.Version, wiring.Commit); the Dockerfile and
+# the offline image take the same two values.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring.Version=$(VERSION) -X kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring.Commit=$(COMMIT)
+
 ##@ Development
 
 .PHONY: dev
@@ -111,13 +117,13 @@ render-installer:
 
 .PHONY: docker-build
 docker-build: ## Build the image $(IMG) (needs a container engine; none runs on the project's machines).
-	docker build -t $(IMG) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMG) .
 
 ##@ Build
 
 .PHONY: build
 build: ## Build the manager binary into bin/.
-	go build -o $(BIN)/wfe-conditions ./cmd/wfe-conditions
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/wfe-conditions ./cmd/wfe-conditions
 
 .PHONY: tools
 tools: ## Build kube-apiserver, etcd, kubectl, controller-gen, Tekton's controller and kwok into bin/ (only when missing).

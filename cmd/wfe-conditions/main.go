@@ -18,7 +18,12 @@ func main() {
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine) // --zap-log-level and friends
+	version := flag.Bool("version", false, "Print the version and commit, then exit.")
 	flag.Parse()
+	if *version {
+		fmt.Printf("wfe-conditions %s (commit %s)\n", wiring.Version, wiring.Commit)
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 
@@ -32,7 +37,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	log.Info("starting manager", "webhookPort", opts.WebhookPort, "leaderElect", opts.LeaderElect)
+	log.Info("starting manager", "version", wiring.Version, "commit", wiring.Commit, "webhookPort", opts.WebhookPort, "leaderElect", opts.LeaderElect)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
