@@ -88,6 +88,7 @@ func createdWE(t *testing.T, cp *controlplane.ControlPlane, name string) {
 
 func TestTwoManagersElectOneReconcilerAndFailOver(t *testing.T) {
 	cp := controlplane.Start(t)
+	require.NoError(t, cp.SetExecutionPolicy(t.Context(), wfev1.ExecutionPolicy{}))
 	a, b := startReplica(t, cp), startReplica(t, cp)
 
 	for i := range 3 {

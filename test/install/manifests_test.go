@@ -1,7 +1,6 @@
 package install
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,5 +50,9 @@ func TestTheWebhookConfigurationIsSafeForTheCluster(t *testing.T) {
 		"type: RuntimeDefault", "- ALL", "replicas: 2", "--leader-elect", "kind: PodDisruptionBudget", "topologySpreadConstraints"} {
 		assert.Contains(t, manifest, want)
 	}
-	assert.Equal(t, 2, strings.Count(manifest, "namespaceSelector:"))
+	hooks, _ := renderedObjects(t, "default")
+	require.Len(t, hooks.Webhooks, 2)
+	for _, h := range hooks.Webhooks {
+		assert.NotNil(t, h.NamespaceSelector, "%s skips the system namespaces", h.Name)
+	}
 }

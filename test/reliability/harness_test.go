@@ -85,6 +85,13 @@ func (e *env) startManager(t *testing.T, extra ...string) *proc {
 	t.Helper()
 	bin, err := controlplane.Binary("wfe-conditions")
 	require.NoError(t, err)
+	return e.startManagerBinary(t, bin, extra...)
+}
+
+// startManagerBinary is startManager with another build of the manager.
+func (e *env) startManagerBinary(t *testing.T, bin string, extra ...string) *proc {
+	t.Helper()
+	var err error
 	ports := make([]int, 2)
 	for i := range ports {
 		ports[i], err = controlplane.FreePort()

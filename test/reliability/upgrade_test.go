@@ -1,0 +1,107 @@
+package reliability
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// previousRelease is the tag the upgrade procedure starts from.
+const previousRelease = "v0.1.0"
+
+const crdPath = "config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml"
+
+// buildRelease builds the manager of a tagged release from the repository's
+// history into dir and returns the binary and the release's CRD.
+func buildRelease(t *testing.T, tag, dir string) (bin string, crd []byte) {
+	t.Helper()
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	src := filepath.Join(dir, "src")
+	require.NoError(t, os.MkdirAll(src, 0o755))
+	archive := exec.Command("sh", "-c", "git -C \"$0\" archive \"$1\" | tar -x -C \"$2\"", root, tag, src)
+	out, err := archive.CombinedOutput()
+	require.NoError(t, err, "extract %s (a clone without tags cannot run this test: git fetch --tags): %s", tag, out)
+	bin = filepath.Join(dir, "wfe-conditions-"+tag)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/wfe-conditions")
+	build.Dir = src
+	out, err = build.CombinedOutput()
+	require.NoError(t, err, "build %s: %s", tag, out)
+	crd, err = os.ReadFile(filepath.Join(src, crdPath))
+	require.NoError(t, err)
+	return bin, crd
+}
+
+// stop ends a manager the way the kubelet does in a rolling update.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the manager did not stop within 30 s of SIGTERM")
+	}
+}
+
+// The procedure of docs/operations.md, "Upgrade and rollback", with
+// WorkflowExecutions in flight: the previous release's CRD and manager, then
+// this one's CRD, then its manager; then back.
+func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
+	e := setup(t)
+	ctx := t.Context()
+	oldBin, oldCRD := buildRelease(t, previousRelease, t.TempDir())
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	newCRD, err := os.ReadFile(filepath.Join(root, crdPath))
+	require.NoError(t, err)
+	applyCRD := func(crd []byte) {
+		_, err := e.cp.KubectlStdin(ctx, crd, "apply", "--server-side", "--force-conflicts", "-f", "-")
+		require.NoError(t, err)
+	}
+	create := func(from, to int) {
+		for i := from; i < to; i++ {
+			require.NoError(t, e.cp.Client.Create(ctx, newWE(fmt.Sprintf("we-%02d", i))))
+		}
+	}
+
+	applyCRD(oldCRD)
+	rec := e.record(t)
+	old := e.startManagerBinary(t, oldBin)
+	create(0, 20)
+	time.Sleep(time.Second) // some created, some running, none finished (3 s tasks)
+
+	began := time.Now()
+	applyCRD(newCRD)
+	old.stop(t)
+	upgraded := e.startManager(t)
+	upgradeGap := time.Since(began)
+	took := e.waitAllComplete(t, 20, 3*time.Minute)
+	time.Sleep(time.Second) // late writes reach the recorder
+	dups := e.check(t, rec)
+	t.Logf("upgrade %s -> this build: manager replaced in %s, all 20 in-flight WorkflowExecutions complete and audited %s later, duplicate audit events %d",
+		previousRelease, upgradeGap.Round(time.Millisecond), took.Round(time.Millisecond), dups)
+	assert.Zero(t, dups, "a graceful replacement duplicates no audit event")
+
+	create(20, 30)
+	time.Sleep(time.Second)
+	began = time.Now()
+	upgraded.stop(t)
+	applyCRD(oldCRD)
+	e.startManagerBinary(t, oldBin)
+	rollbackGap := time.Since(began)
+	took = e.waitAllComplete(t, 30, 3*time.Minute)
+	time.Sleep(time.Second)
+	dups = e.check(t, rec)
+	t.Logf("rollback to %s: manager replaced in %s, all 30 complete and audited %s later, duplicate audit events %d",
+		previousRelease, rollbackGap.Round(time.Millisecond), took.Round(time.Millisecond), dups)
+	assert.Zero(t, dups)
+}
