@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 # Every tool the tests and `make dev` run, built from the Go module proxy.
-TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekton-controller kwok golangci-lint
+TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekton-controller kwok golangci-lint promtool prometheus
 GO_TEST_FLAGS ?= -timeout 45m
 export KUBEBUILDER_ASSETS := $(BIN)
 

@@ -57,6 +57,11 @@ golangci-lint)
 	pkg=github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 	ldflags="-s -w"
 	;;
+prometheus | promtool)
+	module=prometheus
+	pkg="github.com/prometheus/prometheus/cmd/${name}"
+	ldflags="-s -w"
+	;;
 controller-gen)
 	module=controller-gen
 	pkg=sigs.k8s.io/controller-tools/cmd/controller-gen
