@@ -30,6 +30,9 @@ const ns = "workflows"
 var (
 	cp *controlplane.ControlPlane
 	ds *datastorage.Server
+	// mgr is the shared manager; a test may stop it and start it again with
+	// sharedManager (gitops_test.go runs one without DataStorage meanwhile).
+	mgr *controlplane.Manager
 )
 
 // env starts, once for the package, the control plane, Tekton and kwok, the
@@ -58,11 +61,10 @@ func run(m *testing.M) int {
 		return fail("start DataStorage test server", err)
 	}
 	defer ds.Close()
-	mgr, err := startManager(dir)
-	if err != nil {
+	if mgr, err = startManager(dir); err != nil {
 		return fail("start manager", err)
 	}
-	defer mgr.Stop()
+	defer func() { mgr.Stop() }()
 	fmt.Printf("e2e harness up in %s (control plane %s, Tekton ready after %s)\n", time.Since(began).Round(time.Millisecond), cpUp.Round(time.Millisecond), tk.StartupTime.Round(time.Millisecond))
 	code := m.Run()
 	if invalid := ds.Invalid(); len(invalid) > 0 {
@@ -103,10 +105,14 @@ func startManager(dir string) (*controlplane.Manager, error) {
 			return nil, err
 		}
 	}
-	return cp.StartManagerE(dir, func(o *wiring.Options) {
-		o.PipelineSource = reconciler.PipelineSourceCluster
-		o.DataStorage.URL = ds.URL
-	})
+	return cp.StartManagerE(dir, sharedManager)
+}
+
+// sharedManager tunes the shared manager: cluster-local pipelines, audited to
+// the DataStorage test server.
+func sharedManager(o *wiring.Options) {
+	o.PipelineSource = reconciler.PipelineSourceCluster
+	o.DataStorage.URL = ds.URL
 }
 
 func newWE(name, pipeline string) *wfev1.WorkflowExecution {
