@@ -30,6 +30,7 @@ import (
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("workflowexecution").
+		WithLogConstructor(requestLogger(mgr.GetLogger())).
 		Watches(&wfev1.WorkflowExecution{}, newFirst()).
 		Watches(&tektonv1.PipelineRun{}, handler.EnqueueRequestsFromMapFunc(workflowExecutionOf))
 	if r.AuditResults != nil {

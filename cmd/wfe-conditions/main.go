@@ -24,8 +24,10 @@ func main() {
 		fmt.Printf("wfe-conditions %s (commit %s)\n", wiring.Version, wiring.Commit)
 		return
 	}
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	// controller-runtime's and client-go's (klog) lines alike, as JSON.
+	wiring.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	wiring.SetMemoryLimit(log)
 
 	cfg, err := ctrl.GetConfig() // --kubeconfig, $KUBECONFIG or in-cluster
 	if err != nil {
@@ -34,7 +36,7 @@ func main() {
 	}
 	mgr, err := wiring.New(cfg, opts)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		log.Error(err, "set up the manager")
 		os.Exit(2)
 	}
 	log.Info("starting manager", "version", wiring.Version, "commit", wiring.Commit, "webhookPort", opts.WebhookPort, "leaderElect", opts.LeaderElect)
