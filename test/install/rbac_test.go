@@ -35,6 +35,9 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 		{"get", "taskruns.tekton.dev", "-n", "team-a"},
 		{"create", "events.events.k8s.io", "-n", "team-a"},
 		{"update", "leases.coordination.k8s.io", "-n", namespace},
+		// Leader election's Event on the Lease, through the core/v1 recorder.
+		{"create", "events", "-n", namespace},
+		{"patch", "events", "-n", namespace},
 	}
 	for _, a := range allowed {
 		assert.True(t, canI(t, cp, a...), "allowed: %v", a)
@@ -50,6 +53,7 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 		{"create", "pods", "-n", "team-a"},
 		{"update", "mutatingwebhookconfigurations"},
 		{"update", "leases.coordination.k8s.io", "-n", "team-a"},
+		{"create", "events", "-n", "team-a"},
 	}
 	for _, d := range denied {
 		assert.False(t, canI(t, cp, d...), "denied: %v", d)
