@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,9 +29,10 @@ import (
 type replica struct {
 	cmd     *exec.Cmd
 	metrics string
+	log     string // its standard output and error
 }
 
-func startReplica(t *testing.T, cp *controlplane.ControlPlane) *replica {
+func startReplica(t *testing.T, cp *controlplane.ControlPlane, extraArgs ...string) *replica {
 	t.Helper()
 	bin, err := controlplane.Binary("wfe-conditions")
 	require.NoError(t, err)
@@ -40,15 +42,21 @@ func startReplica(t *testing.T, cp *controlplane.ControlPlane) *replica {
 	cmd := exec.Command(bin, "--kubeconfig", cp.Kubeconfig, "--webhook-host", opts.WebhookHost,
 		"--webhook-port", strconv.Itoa(opts.WebhookPort), "--webhook-cert-dir", opts.WebhookCertDir,
 		"--metrics-bind-address", opts.MetricsAddr, "--health-probe-bind-address", opts.ProbeAddr,
-		"--leader-elect", "--leader-election-namespace=default", "--leader-election-lease-duration=4s")
+		"--leader-elect", "--leader-election-namespace=default", "--leader-election-lease-duration=4s",
+		"--metrics-secure=false") // scraped below without a token; metrics_test.go covers the secure endpoint
+	cmd.Args = append(cmd.Args, extraArgs...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	log, err := os.Create(opts.WebhookCertDir + "/../manager.log")
+	logPath := filepath.Join(filepath.Dir(opts.WebhookCertDir), "manager.log")
+	log, err := os.Create(logPath)
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	require.NoError(t, controlplane.WaitReady(t.Context(), "http://"+opts.ProbeAddr+"/readyz", 30*time.Second))
-	return &replica{cmd: cmd, metrics: "http://" + opts.MetricsAddr + "/metrics"}
+	if err := controlplane.WaitReady(t.Context(), "http://"+opts.ProbeAddr+"/readyz", 30*time.Second); err != nil {
+		out, _ := os.ReadFile(logPath)
+		require.NoError(t, err, "its log:\n%s", out)
+	}
+	return &replica{cmd: cmd, metrics: "http://" + opts.MetricsAddr + "/metrics", log: logPath}
 }
 
 // reconciles is the replica's count of successful WorkflowExecution reconciles.
