@@ -74,6 +74,12 @@ func main() {
 		cfg.AdmissionSamples, cfg.Running, cfg.Propagations, cfg.Idle = 60, 100, 50, 5*time.Second
 		cfg.Lifecycles, cfg.Throughput, cfg.Scale = 10, 5*time.Second, 500
 	}
+	env, err := memoryLimitEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: the manager's memory limit:", err)
+		os.Exit(1)
+	}
+	cfg.ManagerEnv = append([]string{env}, cfg.ManagerEnv...)
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -13,10 +13,10 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// memoryLimitRatio is the share of the container's memory limit given to the
+// MemoryLimitRatio is the share of the container's memory limit given to the
 // Go runtime as its soft limit: the rest is for what the runtime does not
 // count (binary, thread stacks, cgo) and for headroom before the OOM killer.
-const memoryLimitRatio = 0.9
+const MemoryLimitRatio = 0.9
 
 // noCgroupLimit is the value above which a cgroup limit means none: cgroup v1
 // writes the largest page-aligned int64 (9223372036854771712 with 4 KiB pages).
@@ -65,7 +65,7 @@ func decideMemoryLimit(cgroupRoot string, lookupEnv func(string) (string, bool))
 		if n <= 0 || n >= noCgroupLimit {
 			return MemoryLimit{Source: "none"}, nil
 		}
-		return MemoryLimit{Container: n, Go: int64(float64(n) * memoryLimitRatio), Source: f.source}, nil
+		return MemoryLimit{Container: n, Go: int64(float64(n) * MemoryLimitRatio), Source: f.source}, nil
 	}
 	return MemoryLimit{Source: "none"}, nil
 }
