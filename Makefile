@@ -42,6 +42,7 @@ manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from ma
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
+	cp config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml charts/wfe-conditions/files/
 
 .PHONY: generate
 generate: $(BIN)/.tools ## Generate deepcopy code from markers.
@@ -64,7 +65,7 @@ lint: $(BIN)/.tools ## Run golangci-lint (.golangci.yml: vet, staticcheck, errch
 lint-fix: $(BIN)/.tools ## Apply the fixes golangci-lint knows (formatting, imports).
 	$(BIN)/golangci-lint run --fix ./...
 
-GENERATED = config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
+GENERATED = config/crd/bases charts/wfe-conditions/files config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
 
 .PHONY: verify-generated
 verify-generated: ## Regenerate; fail when the generated files were stale.
@@ -114,6 +115,16 @@ render-installer:
 	(cd $$tmp/config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)); \
 	if [ "$(OUT)" = "-" ]; then $(KUSTOMIZE) build $$tmp/config/$(OVERLAY); else $(KUSTOMIZE) build $$tmp/config/$(OVERLAY) > $(OUT); fi; \
 	rm -rf $$tmp
+
+# The Helm chart, with Helm's Go library (hack/helm); test/chart checks it
+# renders what the overlays build. HELM_FLAGS: -f values.yaml, --set k=v.
+.PHONY: helm-lint
+helm-lint: ## Lint charts/wfe-conditions as `helm lint` would.
+	go run ./hack/helm lint $(HELM_FLAGS)
+
+.PHONY: helm-template
+helm-template: ## Render charts/wfe-conditions as `helm template` would (HELM_FLAGS='--set certificates.mode=selfManaged').
+	go run ./hack/helm template $(HELM_FLAGS)
 
 .PHONY: docker-build
 docker-build: ## Build the image $(IMG) (needs a container engine; none runs on the project's machines).

@@ -1,0 +1,118 @@
+package chart
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/release"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+const (
+	crdName = "workflowexecutions.workflowexecution.kubernaut.ai"
+	crdFile = "files/workflowexecution.kubernaut.ai_workflowexecutions.yaml"
+)
+
+// helmConfig is what `helm --kubeconfig <cp> -n <namespace>` would use:
+// releases stored as Secrets in the release namespace.
+func helmConfig(t *testing.T, cp *controlplane.ControlPlane) *action.Configuration {
+	t.Helper()
+	flags := genericclioptions.NewConfigFlags(false)
+	kubeconfig, ns := cp.Kubeconfig, namespace
+	flags.KubeConfig, flags.Namespace = &kubeconfig, &ns
+	cfg := &action.Configuration{}
+	require.NoError(t, cfg.Init(flags, namespace, "secret", t.Logf))
+	return cfg
+}
+
+// deleteCRD removes the CRD the harness installs from config/crd, so that
+// the release creates it as on a fresh cluster.
+func deleteCRD(t *testing.T, cp *controlplane.ControlPlane) {
+	t.Helper()
+	ctx := t.Context()
+	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}
+	require.NoError(t, cp.Client.Delete(ctx, crd))
+	require.Eventually(t, func() bool {
+		return apierrors.IsNotFound(cp.Client.Get(ctx, client.ObjectKeyFromObject(crd), crd))
+	}, 30*time.Second, 100*time.Millisecond)
+}
+
+func TestHelmInstallsUpgradesAndUninstallsTheChart(t *testing.T) {
+	cp := controlplane.Start(t, controlplane.WithCRDs(certManagerCRDs(t)))
+	ctx := t.Context()
+	deleteCRD(t, cp)
+	cfg := helmConfig(t, cp)
+
+	install := action.NewInstall(cfg)
+	install.ReleaseName, install.Namespace, install.CreateNamespace = releaseName, namespace, true
+	install.Timeout = time.Minute
+	rel, err := install.RunWithContext(ctx, loadChart(t), values(t, ""))
+	require.NoError(t, err)
+	assert.Equal(t, release.StatusDeployed, rel.Info.Status)
+	objs := decode(t, []byte(rel.Manifest))
+	require.NotEmpty(t, objs)
+	for _, u := range objs {
+		assert.NoError(t, cp.Client.Get(ctx, client.ObjectKeyFromObject(u), u.DeepCopy()), "%s %s", u.GetKind(), u.GetName())
+	}
+
+	// The next release of the chart, as a user would upgrade to it: a CRD
+	// change (Helm would never apply one from crds/) and new values.
+	next := loadChart(t)
+	next.Metadata.Version = "0.2.1"
+	changed := false
+	for _, f := range next.Files {
+		if f.Name == crdFile {
+			before := f.Data
+			f.Data = bytes.Replace(f.Data, []byte("    categories:\n    - kubernaut\n"), []byte("    categories:\n    - kubernaut\n    - wfe\n"), 1)
+			changed = !bytes.Equal(before, f.Data)
+		}
+	}
+	require.True(t, changed, "the CRD in %s has the category kubernaut", crdFile)
+	upgrade := action.NewUpgrade(cfg)
+	upgrade.Namespace, upgrade.Timeout = namespace, time.Minute
+	rel, err = upgrade.RunWithContext(ctx, releaseName, next, values(t, "replicas: 3\nexecutionPolicy: {allowedBundlePrefixes: [ghcr.io/acme]}"))
+	require.NoError(t, err)
+	assert.Equal(t, release.StatusDeployed, rel.Info.Status)
+	assert.Equal(t, 2, rel.Version)
+
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Name: crdName}, crd))
+	assert.Contains(t, crd.Spec.Names.Categories, "wfe", "the CRD was upgraded")
+	assert.Equal(t, "wfe-conditions-0.2.1", crd.Labels["helm.sh/chart"])
+	policy := &corev1.ConfigMap{}
+	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: wfev1.ExecutionPolicyName}, policy))
+	assert.Equal(t, "ghcr.io/acme", policy.Data["allowedBundlePrefixes"])
+	deployment := &appsv1.Deployment{}
+	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "wfe-conditions-controller-manager"}, deployment))
+	assert.Equal(t, int32(3), *deployment.Spec.Replicas)
+
+	// Uninstalling removes the release's objects but keeps the CRD, and with
+	// it the WorkflowExecutions.
+	we := &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "survives-uninstall"},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{APIVersion: "remediation.kubernaut.ai/v1alpha1", Kind: "RemediationRequest", Name: "rr", Namespace: "default"},
+			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "restart", Version: "v1.0.0", ContainerImage: "ghcr.io/acme/workflows/restart:v1.0.0"},
+			TargetResource:        "default/deployment/web",
+		},
+	}
+	require.NoError(t, cp.Client.Create(ctx, we))
+	_, err = action.NewUninstall(cfg).Run(releaseName)
+	require.NoError(t, err)
+	assert.True(t, apierrors.IsNotFound(cp.Client.Get(ctx, client.ObjectKeyFromObject(deployment), deployment)), "the Deployment is gone")
+	assert.NoError(t, cp.Client.Get(ctx, client.ObjectKeyFromObject(crd), crd), "the CRD is kept")
+	assert.NoError(t, cp.Client.Get(ctx, client.ObjectKeyFromObject(we), we), "the WorkflowExecution is kept")
+}

@@ -1,0 +1,101 @@
+// Package chart checks the Helm chart in charts/wfe-conditions with Helm's own
+// Go library: it renders the objects the kustomize overlays build, passes
+// Helm's lint, refuses bad values, and installs and upgrades on the apiserver.
+package chart
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/release"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+const (
+	releaseName = "wfe-conditions"
+	namespace   = "wfe-conditions-system"
+)
+
+// chartDir is charts/wfe-conditions.
+func chartDir(t *testing.T) string {
+	t.Helper()
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	return filepath.Join(root, "charts", "wfe-conditions")
+}
+
+// loadChart loads the chart afresh: an install may change what it is given.
+func loadChart(t *testing.T) *chart.Chart {
+	t.Helper()
+	c, err := loader.Load(chartDir(t))
+	require.NoError(t, err)
+	return c
+}
+
+// values parses values given as YAML, as `helm install -f` would.
+func values(t *testing.T, yaml string) map[string]any {
+	t.Helper()
+	v, err := chartutil.ReadValues([]byte(yaml))
+	require.NoError(t, err)
+	return v
+}
+
+// template is `helm template`: a client-only dry-run install, schema checked.
+func template(c *chart.Chart, vals map[string]any) (*release.Release, error) {
+	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
+	install.DryRun, install.ClientOnly, install.Replace = true, true, true
+	install.ReleaseName, install.Namespace = releaseName, namespace
+	return install.Run(c, vals)
+}
+
+// render templates the chart with vals and returns the release.
+func render(t *testing.T, yaml string) *release.Release {
+	t.Helper()
+	rel, err := template(loadChart(t), values(t, yaml))
+	require.NoError(t, err)
+	return rel
+}
+
+// decode splits a multi-document manifest into objects, skipping empty ones.
+func decode(t *testing.T, manifest []byte) []*unstructured.Unstructured {
+	t.Helper()
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
+	var objs []*unstructured.Unstructured
+	for {
+		u := &unstructured.Unstructured{}
+		err := dec.Decode(&u.Object)
+		if errors.Is(err, io.EOF) {
+			return objs
+		}
+		require.NoError(t, err)
+		if len(u.Object) > 0 {
+			objs = append(objs, u)
+		}
+	}
+}
+
+// certManagerCRDs is the folder of cert-manager's CRDs in its Go module, the
+// version test/install uses.
+func certManagerCRDs(t *testing.T) string {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command("go", "mod", "download", "-json", "github.com/cert-manager/cert-manager@v1.21.2")
+	cmd.Stdout = &out
+	require.NoError(t, cmd.Run())
+	var mod struct{ Dir string }
+	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
+	return filepath.Join(mod.Dir, "deploy", "crds")
+}

@@ -1,0 +1,121 @@
+package chart
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
+)
+
+// find returns the rendered object of that kind and name as YAML, or "".
+func find(t *testing.T, manifest, kind, name string) string {
+	t.Helper()
+	for _, u := range decode(t, []byte(manifest)) {
+		if u.GetKind() == kind && u.GetName() == name {
+			b, err := yaml.Marshal(u.Object)
+			require.NoError(t, err)
+			return string(b)
+		}
+	}
+	return ""
+}
+
+func TestValuesReachTheObjects(t *testing.T) {
+	for _, tc := range []struct {
+		name, values, kind, object string
+		want, absent               []string
+	}{
+		{"the execution policy keys reach the ConfigMap", `executionPolicy:
+  defaultServiceAccount: workflow-runner
+  allowedBundlePrefixes: [registry.example.com/team-a, ghcr.io/acme/workflows]
+  requireBundleDigest: true`, "ConfigMap", "wfe-conditions-execution-policy",
+			[]string{"defaultServiceAccount: workflow-runner", "allowedBundlePrefixes: registry.example.com/team-a,ghcr.io/acme/workflows",
+				`requireBundleDigest: "true"`, `executionNamespace: ""`}, nil},
+		{"DataStorage with a token and a CA ConfigMap becomes flags and read-only volumes", `dataStorage:
+  url: https://data-storage.kubernaut-system:8443
+  tokenSecret: {name: ds-token, key: bearer}
+  ca: {configMap: ds-ca}`, "Deployment", "wfe-conditions-controller-manager",
+			[]string{"- --datastorage-url=https://data-storage.kubernaut-system:8443",
+				"- --datastorage-token-file=/var/run/secrets/wfe-conditions/datastorage-token/token",
+				"- --datastorage-ca-file=/etc/wfe-conditions/datastorage-ca/ca.crt",
+				"secretName: ds-token", "- key: bearer\n            path: token", "name: ds-ca", "- key: ca.crt\n            path: ca.crt",
+				"mountPath: /var/run/secrets/wfe-conditions/datastorage-token\n          name: datastorage-token\n          readOnly: true",
+				"mountPath: /etc/wfe-conditions/datastorage-ca\n          name: datastorage-ca\n          readOnly: true"}, nil},
+		{"a CA from a Secret is mounted from that Secret", `dataStorage: {url: "https://ds:8443", ca: {secret: ds-ca-secret, key: bundle.pem}}`,
+			"Deployment", "wfe-conditions-controller-manager",
+			[]string{"- --datastorage-ca-file=/etc/wfe-conditions/datastorage-ca/ca.crt", "secretName: ds-ca-secret", "- key: bundle.pem"},
+			[]string{"datastorage-token", "configMap:"}},
+		{"no DataStorage, no audit flags or volumes", "", "Deployment", "wfe-conditions-controller-manager",
+			nil, []string{"datastorage"}},
+		{"image, replicas, resources and extra flags reach the Deployment", `image: {repository: registry.example/wfe-conditions, tag: v9.9.9, pullPolicy: Always}
+replicas: 3
+resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 512Mi}}
+extraArgs: [--pipeline-source=cluster]`, "Deployment", "wfe-conditions-controller-manager",
+			[]string{"image: registry.example/wfe-conditions:v9.9.9", "imagePullPolicy: Always", "replicas: 3",
+				"cpu: 100m", "memory: 128Mi", "memory: 512Mi", "- --pipeline-source=cluster"}, []string{"memory: 64Mi", "memory: 256Mi"}},
+		{"the CRD is kept when the release is uninstalled", "", "CustomResourceDefinition", "workflowexecutions.workflowexecution.kubernaut.ai",
+			[]string{"helm.sh/resource-policy: keep", "controller-gen.kubebuilder.io/version"}, nil},
+		{"the NetworkPolicy follows the platform's namespaces", `networkPolicy: {monitoringNamespace: observability, dataStorageNamespace: audit, dataStoragePort: 9443}`,
+			"NetworkPolicy", "wfe-conditions-controller-manager",
+			[]string{"kubernetes.io/metadata.name: observability", "kubernetes.io/metadata.name: audit", "port: 9443"}, []string{"kubernaut-system"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := find(t, render(t, tc.values).Manifest, tc.kind, tc.object)
+			require.NotEmpty(t, obj, "%s %s rendered", tc.kind, tc.object)
+			for _, w := range tc.want {
+				assert.Contains(t, obj, w)
+			}
+			for _, a := range tc.absent {
+				assert.NotContains(t, obj, a)
+			}
+		})
+	}
+}
+
+func TestValuesTurnObjectsOff(t *testing.T) {
+	for _, tc := range []struct {
+		name, values, kind, object string
+	}{
+		{"crds.install false leaves the CRD to the operator", "crds: {install: false}",
+			"CustomResourceDefinition", "workflowexecutions.workflowexecution.kubernaut.ai"},
+		{"one replica has no PodDisruptionBudget that would block drains", "replicas: 1",
+			"PodDisruptionBudget", "wfe-conditions-controller-manager"},
+		{"networkPolicy.enabled false renders no NetworkPolicy", "networkPolicy: {enabled: false}",
+			"NetworkPolicy", "wfe-conditions-controller-manager"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NotEmpty(t, find(t, render(t, "").Manifest, tc.kind, tc.object), "rendered by default")
+			assert.Empty(t, find(t, render(t, tc.values).Manifest, tc.kind, tc.object))
+		})
+	}
+}
+
+func TestTheSchemaRefusesBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		name, values, want string
+	}{
+		{"an unknown certificate mode", "certificates: {mode: vault}", "certificates/mode"},
+		{"no replica", "replicas: 0", "replicas"},
+		{"replicas that are not a number", "replicas: two", "replicas"},
+		{"a misspelt top-level key", "replica: 3", "replica"},
+		{"a misspelt nested key", "executionPolicy: {executionNamepsace: x}", "executionNamepsace"},
+		{"an execution namespace that is no namespace name", "executionPolicy: {executionNamespace: Team_A}", "executionNamespace"},
+		{"a bundle prefix list written as one comma-separated string", "executionPolicy: {allowedBundlePrefixes: 'a.io/x,b.io/y'}", "allowedBundlePrefixes"},
+		{"a bundle prefix holding a comma", "executionPolicy: {allowedBundlePrefixes: ['a.io/x,b.io/y']}", "allowedBundlePrefixes"},
+		{"requireBundleDigest as a word", "executionPolicy: {requireBundleDigest: 'yes'}", "requireBundleDigest"},
+		{"a DataStorage URL that is not http or https", "dataStorage: {url: 'ftp://ds'}", "url"},
+		{"a token with no DataStorage URL", "dataStorage: {tokenSecret: {name: ds-token}}", "dataStorage"},
+		{"a CA from both a ConfigMap and a Secret", "dataStorage: {url: 'https://ds', ca: {configMap: a, secret: b}}", "ca"},
+		{"an unknown pull policy", "image: {pullPolicy: Sometimes}", "pullPolicy"},
+		{"an empty image repository", "image: {repository: ''}", "repository"},
+		{"an extra argument that is no flag", "extraArgs: [cluster]", "extraArgs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := template(loadChart(t), values(t, tc.values))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "values don't meet the specifications of the schema")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
