@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
@@ -100,6 +101,10 @@ func setUp(dir string, cfg Config) (b *bench, err error) {
 	b.ca = bundle.CAPEM
 	ctx := context.Background()
 	if err := b.createNamespace(ctx, systemNS); err != nil {
+		return b, err
+	}
+	// The manager reads the execution policy at start: the default one.
+	if err := b.cp.SetExecutionPolicy(ctx, wfev1.ExecutionPolicy{}); err != nil {
 		return b, err
 	}
 	if err := b.holdLease(ctx); err != nil {
