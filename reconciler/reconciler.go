@@ -48,6 +48,9 @@ type Reconciler struct {
 
 	written writes
 	refused refusals
+	// pipelineRunSeen and created start the two latency measurements.
+	pipelineRunSeen seen
+	created         seen
 }
 
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=get;list;watch;patch
@@ -73,6 +76,8 @@ func (r *Reconciler) policy(ctx context.Context) (wfev1.ExecutionPolicy, error) 
 func (r *Reconciler) forget(key types.NamespacedName) {
 	r.written.forget(key)
 	r.refused.forget(key)
+	r.pipelineRunSeen.forget(key)
+	r.created.forget(key)
 	if r.Audit != nil {
 		r.Audit.Forget(key)
 	}
@@ -103,8 +108,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if r.Audit == nil {
 			r.observeAudit(desired) // says AuditDisabled at once
 		}
-		return r.writeStatus(ctx, we, desired)
+		res, err := r.writeStatus(ctx, we, desired)
+		if err == nil && res.RequeueAfter == 0 {
+			t, ok := r.created.take(req.NamespacedName)
+			observeSince(metricInitialLatency, t, ok)
+		}
+		return res, err
 	}
+	r.created.forget(req.NamespacedName) // initialized before this process saw it created
 	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && !isFinished(we) {
 		return ctrl.Result{}, r.addFinalizer(ctx, we)
 	}
@@ -114,17 +125,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // advance applies what the PipelineRun and the audit delivery say to desired
 // and writes it, telling each transition that landed as an Event.
 func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExecution) (ctrl.Result, error) {
+	// Taken before the PipelineRun is read: a change arriving later marks anew.
+	key := client.ObjectKeyFromObject(we)
+	changed, pending := r.pipelineRunSeen.take(key)
 	retryErr := r.observe(ctx, desired)
 	auditRetry := r.observeAudit(desired)
 	desired.Status.ObservedGeneration = desired.Generation
 	res, err := r.writeStatus(ctx, we, desired)
+	landed := err == nil && res.RequeueAfter == 0
+	if !landed && pending {
+		r.pipelineRunSeen.mark(key, changed) // measured on the write that lands
+	}
 	if err != nil {
 		return res, err
 	}
-	if res.RequeueAfter == 0 {
+	if landed {
 		// Only a write that landed is a transition: a stale read loses its
 		// optimistic-lock race and tells nothing.
 		r.recordTransitions(we, desired)
+		countFinished(we, desired)
+		if desired.ResourceVersion != we.ResourceVersion {
+			observeSince(metricPipelineRunLatency, changed, pending)
+		}
 	}
 	// controller-runtime ignores a result returned with an error: return one
 	// or the other. The error's backoff retries creation; the audit retry is
@@ -307,6 +329,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 	patch := client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})
 	key := client.ObjectKeyFromObject(stored)
 	err := r.Client.Status().Patch(ctx, desired, patch)
+	countWriteError(err)
 	if apierrors.IsInvalid(err) {
 		// Our own write refused: a bound we missed, or a schema we do not
 		// know. Write the same status with outside input withheld, so that
@@ -314,7 +337,9 @@ func (r *Reconciler) writeStatus(ctx context.Context, stored, desired *wfev1.Wor
 		r.reportRefusal(ctx, desired, err)
 		withheld := desired.DeepCopy()
 		withholdOutsideInput(withheld)
-		if err = r.Client.Status().Patch(ctx, withheld, patch); err == nil {
+		err = r.Client.Status().Patch(ctx, withheld, patch)
+		countWriteError(err)
+		if err == nil {
 			*desired = *withheld
 		}
 	}

@@ -74,6 +74,7 @@ func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 	select {
 	case r.queue <- e:
 	default:
+		metricEventsDropped.WithLabelValues(causeQueueFull).Inc()
 		r.log.Info("event dropped: queue full", "reason", reason, "regarding", ref.Namespace+"/"+ref.Name)
 	}
 }
@@ -119,5 +120,6 @@ func (r *Recorder) send(ctx context.Context, e *eventsv1.Event) {
 			return
 		}
 	}
+	metricEventsDropped.WithLabelValues(causeSendFailed).Inc()
 	r.log.Info("event not recorded", "reason", e.Reason, "regarding", e.Regarding.Namespace+"/"+e.Regarding.Name, "error", err.Error())
 }

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unique"
 
@@ -26,15 +27,19 @@ import (
 )
 
 // SetupWithManager registers the reconciler: it watches WorkflowExecutions and
-// the PipelineRuns labelled as theirs, in every namespace. Nothing polls.
+// the PipelineRuns labelled as theirs, in every namespace. Nothing polls the
+// apiserver; only the overdue gauge recounts the cache now and then.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("workflowexecution").
 		WithLogConstructor(requestLogger(mgr.GetLogger())).
-		Watches(&wfev1.WorkflowExecution{}, newFirst()).
-		Watches(&tektonv1.PipelineRun{}, handler.EnqueueRequestsFromMapFunc(workflowExecutionOf))
+		Watches(&wfev1.WorkflowExecution{}, r.markCreated(newFirst())).
+		Watches(&tektonv1.PipelineRun{}, r.markPipelineRunChanged(handler.EnqueueRequestsFromMapFunc(workflowExecutionOf)))
 	if r.AuditResults != nil {
 		b = b.WatchesRawSource(source.Channel(r.AuditResults, &handler.EnqueueRequestForObject{}))
+	}
+	if err := mgr.Add(overdueGauge{reader: mgr.GetClient()}); err != nil {
+		return fmt.Errorf("add the overdue gauge: %w", err)
 	}
 	return b.Complete(r)
 }

@@ -200,7 +200,8 @@ func (b *bench) startManager(certDir string, extra, env []string) error {
 	b.mgrMetrics = "http://127.0.0.1:" + strconv.Itoa(ports[1]) + "/metrics"
 	b.mgrPprof = "http://127.0.0.1:" + strconv.Itoa(ports[3])
 	args := append([]string{"--kubeconfig", b.cp.Kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(ports[0]),
-		"--webhook-cert-dir", certDir, "--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(ports[1]),
+		// Plain HTTP on loopback: the bench reads its figures without a token.
+		"--webhook-cert-dir", certDir, "--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(ports[1]), "--metrics-secure=false",
 		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(ports[2]), "--pipeline-source=cluster",
 		"--leader-elect", "--leader-election-namespace", systemNS, "--leader-election-lease-duration=6s",
 		"--datastorage-url", b.ds.URL, "--pprof-bind-address", "127.0.0.1:" + strconv.Itoa(ports[3])}, extra...)

@@ -21,6 +21,7 @@ import (
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
@@ -76,6 +77,9 @@ func run(dir, dataStorageURL string) error {
 	if err := installSamples(ctx, cp); err != nil {
 		return err
 	}
+	if err := installMetricsReader(ctx, cp); err != nil {
+		return err
+	}
 
 	opts, err := controlplane.ManagerOptions(dir)
 	if err != nil {
@@ -105,6 +109,7 @@ func run(dir, dataStorageURL string) error {
 		"--webhook-port", strconv.Itoa(opts.WebhookPort),
 		"--webhook-cert-dir", opts.WebhookCertDir,
 		"--metrics-bind-address", opts.MetricsAddr,
+		"--metrics-secure=true", // as deployed: HTTPS, a token allowed to get /metrics
 		"--health-probe-bind-address", opts.ProbeAddr,
 		"--pipeline-source", reconciler.PipelineSourceCluster,
 		"--datastorage-url", dataStorageURL,
@@ -138,9 +143,13 @@ dev: ready in %s. In another terminal:
 A failing and a timing-out sample: config/samples/workflowexecution_failing.yaml,
 config/samples/workflowexecution_timeout.yaml. Tekton's controller is real; pods
 run on a node simulated by kwok. Logs: %s
-Metrics: http://%s/metrics   Health: http://%s/readyz
+Health: http://%s/readyz   Metrics (HTTPS, for a token allowed to get /metrics):
+
+    curl --cacert %s -H "Authorization: Bearer $(bin/kubectl create token %s)" https://%s/metrics
+
 Ctrl-C stops everything.
-`, time.Since(start).Round(100*time.Millisecond), rel, dir, opts.MetricsAddr, opts.ProbeAddr)
+`, time.Since(start).Round(100*time.Millisecond), rel, dir, opts.ProbeAddr,
+		relPath(filepath.Join(opts.WebhookCertDir, certs.CAFile)), metricsReader, opts.MetricsAddr)
 
 	select {
 	case <-ctx.Done():
@@ -180,6 +189,35 @@ func installSamples(ctx context.Context, cp *controlplane.ControlPlane) error {
 		}
 	}
 	return nil
+}
+
+// metricsReader is the ServiceAccount in default that may read the metrics.
+const metricsReader = "metrics-reader"
+
+// installMetricsReader binds a ServiceAccount to the shipped metrics-reader
+// ClusterRole, so that its token scrapes the manager's metrics.
+func installMetricsReader(ctx context.Context, cp *controlplane.ControlPlane) error {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: metricsReader}}
+	if err := cp.Client.Create(ctx, sa); err != nil {
+		return fmt.Errorf("create the %s ServiceAccount: %w", metricsReader, err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "dev-" + metricsReader},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "wfe-conditions-metrics-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: sa.Namespace, Name: sa.Name}},
+	}
+	if err := cp.Client.Create(ctx, binding); err != nil {
+		return fmt.Errorf("bind the %s ServiceAccount: %w", metricsReader, err)
+	}
+	return nil
+}
+
+// relPath is path relative to the working folder, when it can be.
+func relPath(path string) string {
+	if rel, err := filepath.Rel(mustGetwd(), path); err == nil {
+		return rel
+	}
+	return path
 }
 
 func isSignalExit(err error) bool {

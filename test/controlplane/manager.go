@@ -31,6 +31,7 @@ type Manager struct {
 
 // ManagerOptions returns options for a manager of this machine: the webhook,
 // metrics and probes on free loopback ports, certificates in dir/certs,
+// metrics over HTTPS for bearer tokens allowed /metrics, as deployed,
 // auditing off until DataStorage.URL is set.
 func ManagerOptions(dir string) (wiring.Options, error) {
 	var ports [3]int
@@ -46,6 +47,7 @@ func ManagerOptions(dir string) (wiring.Options, error) {
 		WebhookPort:     ports[0],
 		WebhookCertDir:  filepath.Join(dir, "certs"),
 		MetricsAddr:     "127.0.0.1:" + strconv.Itoa(ports[1]),
+		MetricsSecure:   true,
 		ProbeAddr:       "127.0.0.1:" + strconv.Itoa(ports[2]),
 		LeaseDuration:   15 * time.Second,
 		PipelineSource:  reconciler.PipelineSourceBundle,

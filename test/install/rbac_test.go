@@ -35,6 +35,9 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 		{"get", "taskruns.tekton.dev", "-n", "team-a"},
 		{"create", "events.events.k8s.io", "-n", "team-a"},
 		{"update", "leases.coordination.k8s.io", "-n", namespace},
+		// The metrics endpoint asks who a scraper is and what it may do.
+		{"create", "tokenreviews.authentication.k8s.io"},
+		{"create", "subjectaccessreviews.authorization.k8s.io"},
 		// Leader election's Event on the Lease, through the core/v1 recorder.
 		{"create", "events", "-n", namespace},
 		{"patch", "events", "-n", namespace},
@@ -53,6 +56,7 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 		{"create", "pods", "-n", "team-a"},
 		{"update", "mutatingwebhookconfigurations"},
 		{"update", "leases.coordination.k8s.io", "-n", "team-a"},
+		{"get", "/metrics"},
 		{"create", "events", "-n", "team-a"},
 	}
 	for _, d := range denied {

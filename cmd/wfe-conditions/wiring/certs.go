@@ -25,13 +25,19 @@ func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string) (healthz.Chec
 	}
 	ready := make(chan struct{})
 	svc := fmt.Sprintf("%s.%s.svc", o.ServiceName, o.Namespace)
+	extra := []string{svc + ".cluster.local"}
+	if o.MetricsServiceName != "" {
+		// The metrics server serves the same certificate.
+		metrics := fmt.Sprintf("%s.%s.svc", o.MetricsServiceName, o.Namespace)
+		extra = append(extra, metrics, metrics+".cluster.local")
+	}
 	err := rotator.AddRotator(mgr, &rotator.CertRotator{
 		SecretKey:              types.NamespacedName{Namespace: o.Namespace, Name: o.SecretName},
 		CertDir:                certDir,
 		CAName:                 "wfe-conditions-ca",
 		CAOrganization:         "kubernaut",
 		DNSName:                svc,
-		ExtraDNSNames:          append([]string{svc + ".cluster.local"}, o.ExtraDNSNames...),
+		ExtraDNSNames:          append(extra, o.ExtraDNSNames...),
 		IsReady:                ready,
 		Webhooks:               []rotator.WebhookInfo{{Name: o.WebhookConfigurationName, Type: rotator.Mutating}},
 		CaCertDuration:         o.CAValidity,

@@ -25,6 +25,10 @@ type Options struct {
 	WebhookCertDir string
 	// MetricsAddr serves Prometheus metrics; "0" turns them off.
 	MetricsAddr string
+	// MetricsSecure serves metrics over HTTPS with the webhook's serving
+	// certificate, to scrapers whose token may get /metrics; false serves
+	// plain HTTP to anyone.
+	MetricsSecure bool
 	// ProbeAddr serves /healthz and /readyz.
 	ProbeAddr string
 	// PprofAddr serves Go's profiler; "0" or empty turns it off.
@@ -68,6 +72,9 @@ type CertOptions struct {
 	Namespace                string
 	ServiceName              string
 	WebhookConfigurationName string
+	// MetricsServiceName is the Service in front of the metrics endpoint;
+	// the serving certificate names it too, when set.
+	MetricsServiceName string
 	// ExtraDNSNames are further names the serving certificate carries.
 	ExtraDNSNames []string
 	CAValidity    time.Duration
@@ -96,7 +103,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.WebhookPort, "webhook-port", 9443, "Port of the webhook server (TLS).")
 	fs.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs",
 		"Folder holding the webhook server's tls.crt and tls.key; changes are picked up without a restart.")
-	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", "Address of the Prometheus metrics endpoint; 0 turns it off.")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", true,
+		"Serve metrics over HTTPS (the webhook's serving certificate) to bearer tokens the apiserver authenticates and allows to get /metrics; false serves plain HTTP to anyone who reaches the address.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address of Go's /debug/pprof endpoints, e.g. 127.0.0.1:6060; 0 turns them off.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Run the reconciler in one replica at a time (the webhook runs in all).")
@@ -120,6 +129,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecretName, "cert-secret-name", "wfe-conditions-webhook-server-cert", "Secret holding the self-managed CA and serving certificate.")
 	fs.StringVar(&c.Namespace, "cert-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of that Secret and of the webhook Service (default: $POD_NAMESPACE).")
 	fs.StringVar(&c.ServiceName, "webhook-service-name", "wfe-conditions-webhook-service", "Service in front of the webhook server; the serving certificate names it.")
+	fs.StringVar(&c.MetricsServiceName, "metrics-service-name", "", "Service in front of the metrics endpoint; the self-managed serving certificate names it too.")
 	fs.StringVar(&c.WebhookConfigurationName, "webhook-configuration-name", "wfe-conditions-mutating-webhook-configuration", "MutatingWebhookConfiguration whose CA bundle the manager injects.")
 	fs.Func("cert-extra-dns-names", "Comma-separated further DNS names for the self-managed serving certificate.", func(v string) error {
 		c.ExtraDNSNames = strings.Split(v, ",")

@@ -24,7 +24,6 @@ import (
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -74,6 +73,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		// Only there: the execution-namespace overlay grants PipelineRuns there only.
 		prCache.Namespaces = map[string]cache.Config{policy.ExecutionNamespace: {}}
 	}
+	metricsCert := &servingCert{dir: o.WebhookCertDir}
 	lease := o.LeaseDuration
 	renew := lease * 2 / 3
 	retry := lease / 7
@@ -91,10 +91,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 			CertDir: o.WebhookCertDir,
 			TLSOpts: []func(*tls.Config){secureTLS},
 		}),
-		Metrics: metricsserver.Options{
-			BindAddress: o.MetricsAddr,
-			TLSOpts:     []func(*tls.Config){secureTLS},
-		},
+		Metrics:                       metricsOptions(o, metricsCert),
 		HealthProbeBindAddress:        o.ProbeAddr,
 		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
@@ -114,6 +111,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
 
+	if err := addMetricsCert(mgr, o, metricsCert); err != nil {
+		return nil, err
+	}
 	webhookReady, err := setUpWebhook(mgr, o.Certs, o.WebhookCertDir)
 	if err != nil {
 		return nil, err

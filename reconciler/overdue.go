@@ -1,0 +1,65 @@
+package reconciler
+
+import (
+	"context"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// overdueInterval is how often wfe_executions_overdue is recounted.
+const overdueInterval = 30 * time.Second
+
+// overdueGauge recounts, from the cache, the WorkflowExecutions that run
+// longer than their own timeout: Tekton should have ended them, so each is
+// stuck somewhere (Tekton's controller, or a change we missed).
+type overdueGauge struct {
+	reader client.Reader
+}
+
+// Start recounts at once and then every overdueInterval until ctx ends.
+func (g overdueGauge) Start(ctx context.Context) error {
+	t := time.NewTicker(overdueInterval)
+	defer t.Stop()
+	for {
+		list := &wfev1.WorkflowExecutionList{}
+		// Read-only: the cache's own objects, not copies of 10,000 of them.
+		if err := g.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+			log.FromContext(ctx).V(1).Info("could not count overdue WorkflowExecutions", "error", err.Error())
+		} else {
+			metricOverdue.Set(float64(countOverdue(list.Items, time.Now())))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// NeedLeaderElection is true: one replica counts, the others report 0.
+func (g overdueGauge) NeedLeaderElection() bool { return true }
+
+// countOverdue counts the unfinished WorkflowExecutions with a timeout whose
+// start (or, not started yet, creation) lies longer than it before now.
+func countOverdue(wes []wfev1.WorkflowExecution, now time.Time) int {
+	n := 0
+	for i := range wes {
+		we := &wes[i]
+		ec := we.Spec.ExecutionConfig
+		if ec == nil || ec.Timeout == nil || ec.Timeout.Duration <= 0 || isFinished(we) || !we.DeletionTimestamp.IsZero() {
+			continue
+		}
+		start := we.CreationTimestamp.Time
+		if we.Status.StartTime != nil {
+			start = we.Status.StartTime.Time
+		}
+		if now.Sub(start) > ec.Timeout.Duration {
+			n++
+		}
+	}
+	return n
+}
