@@ -1,0 +1,184 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+// scraperToken is a token of a ServiceAccount bound to the shipped
+// metrics-reader ClusterRole, as a cluster's Prometheus has.
+func scraperToken(t *testing.T) string {
+	t.Helper()
+	ctx := t.Context()
+	require.NoError(t, cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "monitoring"}}))
+	require.NoError(t, cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "monitoring", Name: "prometheus"}}))
+	require.NoError(t, cp.Client.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "prometheus-metrics-reader"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "wfe-conditions-metrics-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "monitoring", Name: "prometheus"}},
+	}))
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	require.NoError(t, err)
+	tok, err := cs.CoreV1().ServiceAccounts("monitoring").CreateToken(ctx, "prometheus",
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	return tok.Status.Token
+}
+
+// shippedRulesFast returns the shipped alerting rules with the audit alert's
+// windows shortened from minutes to seconds, the kind of patch the operations
+// guide tells operators to make for their own thresholds.
+func shippedRulesFast(t *testing.T) []byte {
+	t.Helper()
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	data, err := os.ReadFile(filepath.Join(root, "config", "components", "alerts", "prometheusrule.yaml"))
+	require.NoError(t, err)
+	var obj struct {
+		Spec struct {
+			Groups []struct {
+				Name  string           `json:"name"`
+				Rules []map[string]any `json:"rules"`
+			} `json:"groups"`
+		} `json:"spec"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &obj))
+	for _, g := range obj.Spec.Groups {
+		for _, r := range g.Rules {
+			if r["alert"] == "WFEAuditDeliveryFailing" {
+				r["expr"] = strings.ReplaceAll(r["expr"].(string), "[5m]", "[15s]")
+				r["for"] = "5s"
+			}
+		}
+	}
+	out, err := yaml.Marshal(obj.Spec)
+	require.NoError(t, err)
+	return out
+}
+
+// startPrometheus runs the built Prometheus scraping the manager's metrics
+// endpoint over HTTPS with the token, evaluating rules every second.
+func startPrometheus(t *testing.T, target string, caPEM []byte, token string, rules []byte) string {
+	t.Helper()
+	bin, err := controlplane.Binary("prometheus")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"ca.crt": caPEM, "token": []byte(token), "rules.yaml": rules} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o600))
+	}
+	config := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [rules.yaml]
+scrape_configs:
+- job_name: wfe-conditions
+  scheme: https
+  tls_config: {ca_file: ca.crt}
+  authorization: {credentials_file: token}
+  static_configs: [{targets: [%q]}]
+`, target)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600))
+	port, err := controlplane.FreePort()
+	require.NoError(t, err)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	cmd := exec.Command(bin, "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address="+addr)
+	cmd.Dir = dir
+	log, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.NoError(t, controlplane.WaitReady(t.Context(), "http://"+addr+"/-/ready", 60*time.Second))
+	return "http://" + addr
+}
+
+// promQuery returns the value of a Prometheus query's first sample, or "".
+func promQuery(t *testing.T, base, query string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/query?query=" + urlQuery(query))
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	var r struct {
+		Data struct {
+			Result []struct {
+				Value []any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+	if len(r.Data.Result) == 0 || len(r.Data.Result[0].Value) < 2 {
+		return ""
+	}
+	return fmt.Sprint(r.Data.Result[0].Value[1])
+}
+
+// alertState is the state of the named alert: "", "pending" or "firing".
+func alertState(t *testing.T, base, name string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/alerts")
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	var r struct {
+		Data struct {
+			Alerts []struct {
+				Labels map[string]string `json:"labels"`
+				State  string            `json:"state"`
+			} `json:"alerts"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+	for _, a := range r.Data.Alerts {
+		if a.Labels["alertname"] == name {
+			return a.State
+		}
+	}
+	return ""
+}
+
+func urlQuery(q string) string { return strings.NewReplacer(" ", "%20", "{", "%7B", "}", "%7D", "\"", "%22", "=", "%3D", "[", "%5B", "]", "%5D", "+", "%2B").Replace(q) }
+
+func TestARealPrometheusScrapesTheManagerAndSeesTheAuditAlertFireAndResolve(t *testing.T) {
+	prom := startPrometheus(t, mgr.Options.MetricsAddr, mgr.CA, scraperToken(t), shippedRulesFast(t))
+	require.Eventually(t, func() bool { return promQuery(t, prom, `up{job="wfe-conditions"}`) == "1" },
+		30*time.Second, 200*time.Millisecond, "Prometheus scrapes the manager through the authorized HTTPS endpoint")
+
+	ds.Refuse()
+	outage := time.Now()
+	we := newWE("prometheus-outage", "build-test-deploy")
+	require.NoError(t, cp.Client.Create(t.Context(), we))
+	waitFor(t, we, 60*time.Second, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	require.Eventually(t, func() bool { return alertState(t, prom, "WFEAuditDeliveryFailing") == "firing" },
+		90*time.Second, 500*time.Millisecond, "the audit alert fires during the DataStorage outage")
+	fired := time.Since(outage)
+
+	require.NoError(t, ds.Resume())
+	healed := time.Now()
+	waitFor(t, we, 60*time.Second, func(w *wfev1.WorkflowExecution) bool {
+		c := w.Condition(wfev1.ConditionAuditRecorded)
+		return c != nil && c.Status == metav1.ConditionTrue
+	})
+	require.Eventually(t, func() bool { return alertState(t, prom, "WFEAuditDeliveryFailing") == "" },
+		60*time.Second, 500*time.Millisecond, "the audit alert resolves once DataStorage is back")
+	t.Logf("the audit alert fired %s into the outage and resolved %s after DataStorage came back",
+		fired.Round(time.Second), time.Since(healed).Round(time.Second))
+}
