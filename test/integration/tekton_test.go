@@ -110,6 +110,11 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	cp.CreateNamespace(t, "success")
 	history := statusHistory(t, cp, "success")
 	tk := tekton{t, cp}
+	succeeded := map[string]string{"outcome": "succeeded", "reason": wfev1.ReasonPipelineSucceeded}
+	finishedBefore := metricValue(t, "wfe_executions_finished_total", succeeded)
+	initialBefore := metricValue(t, "wfe_initial_conditions_latency_seconds", nil)
+	pipelineRunBefore := metricValue(t, "wfe_pipelinerun_status_latency_seconds", nil)
+	initialSum, pipelineRunSum := histogramSum(t, "wfe_initial_conditions_latency_seconds"), histogramSum(t, "wfe_pipelinerun_status_latency_seconds")
 
 	we := newWE("success", "restart")
 	we.Spec.Parameters = map[string]string{"TARGET_NAMESPACE": "success", "MEMORY_LIMIT": "1Gi"}
@@ -192,6 +197,21 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 			return len(reasons) >= 3
 		}, 5*time.Second, 50*time.Millisecond)
 		assert.Equal(t, map[string]string{wfev1.ReasonPipelineCreated: "Normal", wfev1.ReasonPipelineStarted: "Normal", wfev1.ReasonPipelineSucceeded: "Normal"}, reasons)
+	})
+
+	t.Run("the metrics count the finished run and time both status paths", func(t *testing.T) {
+		assert.Equal(t, 1.0, metricValue(t, "wfe_executions_finished_total", succeeded)-finishedBefore, "succeeded/PipelineSucceeded")
+		assert.GreaterOrEqual(t, metricValue(t, "wfe_initial_conditions_latency_seconds", nil)-initialBefore, 1.0,
+			"create event to the four Unknown conditions")
+		// Three PipelineRun states above each brought a write.
+		prSamples := metricValue(t, "wfe_pipelinerun_status_latency_seconds", nil) - pipelineRunBefore
+		assert.GreaterOrEqual(t, prSamples, 3.0, "PipelineRun change to the status write")
+		initSamples := metricValue(t, "wfe_initial_conditions_latency_seconds", nil) - initialBefore
+		if prSamples > 0 && initSamples > 0 {
+			t.Logf("mean latency: create event to the four Unknown conditions %.1f ms (%v samples); PipelineRun change to status %.1f ms (%v samples)",
+				1000*(histogramSum(t, "wfe_initial_conditions_latency_seconds")-initialSum)/initSamples, initSamples,
+				1000*(histogramSum(t, "wfe_pipelinerun_status_latency_seconds")-pipelineRunSum)/prSamples, prSamples)
+		}
 	})
 }
 

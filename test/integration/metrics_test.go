@@ -1,0 +1,58 @@
+package integration
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// metricValue reads a metric of this process's managers from the registry
+// they share: a counter's or gauge's value, or a histogram's sample count,
+// summed over the series that carry all of labels.
+func metricValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	v, _ := gather(t, name, labels)
+	return v
+}
+
+// histogramSum is the sum of a histogram's samples, in its unit.
+func histogramSum(t *testing.T, name string) float64 {
+	t.Helper()
+	_, sum := gather(t, name, nil)
+	return sum
+}
+
+func gather(t *testing.T, name string, labels map[string]string) (value, histogramSum float64) {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			match := true
+			for k, v := range labels {
+				match = match && have[k] == v
+			}
+			if !match {
+				continue
+			}
+			switch {
+			case m.GetCounter() != nil:
+				value += m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				value += m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				value += float64(m.GetHistogram().GetSampleCount())
+				histogramSum += m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return value, histogramSum
+}
