@@ -3,6 +3,8 @@ package install
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -69,6 +71,7 @@ func TestSelfManagedCertificatesAreCreatedInjectedAndRotated(t *testing.T) {
 	opts.Certs.Namespace, opts.Certs.SecretName, opts.Certs.ServiceName = namespace, "webhook-cert", "webhook-service"
 	opts.Certs.WebhookConfigurationName = "self-managed"
 	opts.Certs.ExtraDNSNames = []string{"localhost"}
+	opts.Certs.MetricsServiceName = "metrics-service"
 	opts.Certs.CAValidity, opts.Certs.Validity = time.Hour, 20*time.Second
 	opts.Certs.RotationCheck, opts.Certs.Lookahead = time.Second, 10*time.Second
 	// Registered without a CA bundle: the manager injects it.
@@ -95,6 +98,15 @@ func TestSelfManagedCertificatesAreCreatedInjectedAndRotated(t *testing.T) {
 	require.NoError(t, cp.Client.Create(ctx, we))
 	assert.Equal(t, "w", we.Labels[wfev1.LabelWorkflowID], "the apiserver called the webhook with the injected CA")
 	assert.True(t, statusWriteCompletes(t, cp, we.Name), "the /status webhook completed the conditions")
+
+	// The files were absent when the manager started; the metrics server
+	// loads them once there, without a restart.
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(secret.Data["ca.crt"]))
+	require.Eventually(t, func() bool {
+		_, _, err := servedCert(opts.MetricsAddr, &tls.Config{RootCAs: pool, ServerName: "metrics-service." + namespace + ".svc"})
+		return err == nil
+	}, 10*time.Second, 100*time.Millisecond, "the metrics server serves the self-managed certificate under the metrics Service's name")
 
 	first := append([]byte(nil), secret.Data["tls.crt"]...)
 	start := time.Now()
