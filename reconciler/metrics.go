@@ -51,6 +51,10 @@ var (
 		Name: "wfe_executions_overdue",
 		Help: "Unfinished WorkflowExecutions older than their spec.executionConfig.timeout, counted from their start (or creation); set by the leader.",
 	})
+	metricOldestUnaudited = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "wfe_audit_oldest_unacknowledged_age_seconds",
+		Help: "Seconds since the oldest finished WorkflowExecution whose due audit events DataStorage has not all acknowledged finished; 0 when none (or auditing is off); set by the leader.",
+	})
 	metricStatusRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wfe_status_writes_refused_total",
 		Help: "Status writes the apiserver refused, by Kubernetes status reason; conflicts are counted in wfe_status_write_conflicts_total.",
@@ -66,7 +70,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue,
+	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricOldestUnaudited,
 		metricStatusRefused, metricStatusConflicts, metricEventsDropped)
 	// Every series that can exist starts at 0, so that rate() sees its first increase.
 	for _, r := range finishedReasons {

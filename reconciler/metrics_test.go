@@ -183,3 +183,37 @@ func TestAFullEventQueueCountsTheDrop(t *testing.T) {
 	}
 	assert.Equal(t, 2.0, testutil.ToFloat64(metricEventsDropped.WithLabelValues(causeQueueFull))-before)
 }
+
+func TestTheOldestUnauditedIsTheOldestFinishWithAnUnacknowledgedEvent(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	finished := func(ago time.Duration, acked ...string) wfev1.WorkflowExecution {
+		w := wfev1.WorkflowExecution{}
+		w.Status.StartTime = &metav1.Time{Time: now.Add(-ago - time.Minute)}
+		w.Status.CompletionTime = &metav1.Time{Time: now.Add(-ago)}
+		w.SetTektonPipelineRunning(metav1.ConditionFalse, wfev1.ReasonPipelineSucceeded, "m")
+		w.SetTektonPipelineComplete(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, "m")
+		w.Status.Phase = wfev1.PhaseCompleted
+		w.Status.AuditedEvents = acked
+		return w
+	}
+	running := wfev1.WorkflowExecution{}
+	running.Status.StartTime = &metav1.Time{Time: now.Add(-time.Hour)}
+	all := []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}
+	tests := []struct {
+		name string
+		wes  []wfev1.WorkflowExecution
+		want time.Duration
+	}{
+		{"nothing finished is nothing unaudited", []wfev1.WorkflowExecution{running}, 0},
+		{"a finished run with every event acknowledged is audited", []wfev1.WorkflowExecution{finished(time.Hour, all...)}, 0},
+		{"a finished run missing its completion event counts from its finish",
+			[]wfev1.WorkflowExecution{finished(40*time.Minute, wfev1.AuditEventStarted)}, 40 * time.Minute},
+		{"the oldest of several counts",
+			[]wfev1.WorkflowExecution{finished(5*time.Minute), finished(50*time.Minute), finished(2*time.Hour, all...)}, 50 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, oldestUnaudited(tt.wes, now))
+		})
+	}
+}

@@ -2,12 +2,14 @@ package reconciler
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/audit"
 )
 
 // overdueInterval is how often wfe_executions_overdue is recounted.
@@ -18,6 +20,8 @@ const overdueInterval = 30 * time.Second
 // stuck somewhere (Tekton's controller, or a change we missed).
 type overdueGauge struct {
 	reader client.Reader
+	// auditing: wfe_audit_oldest_unacknowledged_age_seconds is counted too.
+	auditing bool
 }
 
 // Start recounts at once and then every overdueInterval until ctx ends.
@@ -30,7 +34,11 @@ func (g overdueGauge) Start(ctx context.Context) error {
 		if err := g.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 			log.FromContext(ctx).V(1).Info("could not count overdue WorkflowExecutions", "error", err.Error())
 		} else {
-			metricOverdue.Set(float64(countOverdue(list.Items, time.Now())))
+			now := time.Now()
+			metricOverdue.Set(float64(countOverdue(list.Items, now)))
+			if g.auditing {
+				metricOldestUnaudited.Set(oldestUnaudited(list.Items, now).Seconds())
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -62,4 +70,23 @@ func countOverdue(wes []wfev1.WorkflowExecution, now time.Time) int {
 		}
 	}
 	return n
+}
+
+// oldestUnaudited is how long ago the oldest finished WorkflowExecution with a
+// due audit event DataStorage has not acknowledged finished; 0 when none.
+func oldestUnaudited(wes []wfev1.WorkflowExecution, now time.Time) time.Duration {
+	var oldest time.Duration
+	for i := range wes {
+		we := &wes[i]
+		if !isFinished(we) || we.Status.CompletionTime == nil || !we.DeletionTimestamp.IsZero() {
+			continue
+		}
+		for _, t := range audit.DueEvents(we) {
+			if !slices.Contains(we.Status.AuditedEvents, t) {
+				oldest = max(oldest, now.Sub(we.Status.CompletionTime.Time))
+				break
+			}
+		}
+	}
+	return oldest
 }

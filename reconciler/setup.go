@@ -38,7 +38,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.AuditResults != nil {
 		b = b.WatchesRawSource(source.Channel(r.AuditResults, &handler.EnqueueRequestForObject{}))
 	}
-	if err := mgr.Add(overdueGauge{reader: mgr.GetClient()}); err != nil {
+	if err := mgr.Add(overdueGauge{reader: mgr.GetClient(), auditing: r.Audit != nil}); err != nil {
 		return fmt.Errorf("add the overdue gauge: %w", err)
 	}
 	return b.Complete(r)
