@@ -209,7 +209,7 @@ func TestTheOldestUnauditedIsTheOldestFinishWithAnUnacknowledgedEvent(t *testing
 		{"a finished run missing its completion event counts from its finish",
 			[]wfev1.WorkflowExecution{finished(40*time.Minute, wfev1.AuditEventStarted)}, 40 * time.Minute},
 		{"the oldest of several counts",
-			[]wfev1.WorkflowExecution{finished(5*time.Minute), finished(50*time.Minute), finished(2*time.Hour, all...)}, 50 * time.Minute},
+			[]wfev1.WorkflowExecution{finished(5 * time.Minute), finished(50 * time.Minute), finished(2*time.Hour, all...)}, 50 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
