@@ -65,7 +65,7 @@ lint: $(BIN)/.tools ## Run golangci-lint (.golangci.yml: vet, staticcheck, errch
 lint-fix: $(BIN)/.tools ## Apply the fixes golangci-lint knows (formatting, imports).
 	$(BIN)/golangci-lint run --fix ./...
 
-GENERATED = config/crd/bases charts/wfe-conditions/files config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
+GENERATED = config/crd/bases charts/wfe-conditions/files/workflowexecution.kubernaut.ai_workflowexecutions.yaml config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
 
 .PHONY: verify-generated
 verify-generated: ## Regenerate; fail when the generated files were stale.

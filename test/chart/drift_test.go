@@ -3,6 +3,9 @@ package chart
 import (
 	"fmt"
 	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -25,17 +28,25 @@ var (
 )
 
 func TestTheChartRendersWhatKustomizeBuilds(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
-		name, overlay, values string
+		name, overlay string
+		components    []string // added to the overlay, from config/components
+		values        string
 	}{
-		{"default values render config/default", "default", ""},
-		{"self-managed certificates render config/self-managed", "self-managed", "certificates: {mode: selfManaged}"},
-		{"an execution namespace renders config/execution-namespace", "execution-namespace",
+		{"default values render config/default", "default", nil, ""},
+		{"self-managed certificates render config/self-managed", "self-managed", nil, "certificates: {mode: selfManaged}"},
+		{"an execution namespace renders config/execution-namespace", "execution-namespace", nil,
 			"executionPolicy: {executionNamespace: kubernaut-workflows}"},
+		{"the PrometheusRule renders config/default with components/alerts", "default", []string{"alerts"},
+			"metrics: {prometheusRule: {enabled: true}}"},
+		{"the ServiceMonitor renders config/default with components/prometheus", "default", []string{"prometheus"},
+			"metrics: {serviceMonitor: {enabled: true}}"},
+		{"self-managed with both render config/self-managed with both components", "self-managed", []string{"prometheus", "alerts"},
+			"certificates: {mode: selfManaged}\nmetrics: {serviceMonitor: {enabled: true}, prometheusRule: {enabled: true}}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			built, err := controlplane.Render(tc.overlay)
-			require.NoError(t, err)
+			built := build(t, tc.overlay, tc.components...)
 			rel := render(t, tc.values)
 			want, nsLabels := byKey(t, built, "")
 			got, _ := byKey(t, decode(t, []byte(rel.Manifest)), "wfe-conditions:"+rel.Chart.Metadata.AppVersion)
@@ -52,6 +63,32 @@ func TestTheChartRendersWhatKustomizeBuilds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// build is `kustomize build config/<overlay>` with components added to the
+// overlay, as its users would add them, in a copy of config/.
+func build(t *testing.T, overlay string, components ...string) []*unstructured.Unstructured {
+	t.Helper()
+	if len(components) == 0 {
+		objs, err := controlplane.Render(overlay)
+		require.NoError(t, err)
+		return objs
+	}
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	kustomize, err := controlplane.Binary("kustomize")
+	require.NoError(t, err)
+	config := filepath.Join(t.TempDir(), "config")
+	require.NoError(t, os.CopyFS(config, os.DirFS(filepath.Join(root, "config"))))
+	for _, c := range components {
+		edit := exec.Command(kustomize, "edit", "add", "component", "../components/"+c)
+		edit.Dir = filepath.Join(config, overlay)
+		out, err := edit.CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	out, err := exec.Command(kustomize, "build", filepath.Join(config, overlay)).Output()
+	require.NoError(t, err)
+	return decode(t, out)
 }
 
 // byKey returns each object as YAML by kind/namespace/name, without the
@@ -124,4 +161,25 @@ func nilIfEmpty(m map[string]string) map[string]string {
 		return nil
 	}
 	return m
+}
+
+// The chart reads the CRD and the alerting rules from files/, copies because
+// a chart holds only its own files: they must equal their sources.
+func TestTheChartsCopiesEqualTheirSources(t *testing.T) {
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	for _, tc := range []struct{ name, source, copy string }{
+		{"the CRD is the generated one (make manifests copies it)",
+			"config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml", "files/workflowexecution.kubernaut.ai_workflowexecutions.yaml"},
+		{"the alerting rules are config/components/alerts'",
+			"config/components/alerts/prometheusrule.yaml", "files/prometheusrule.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(root, tc.source))
+			require.NoError(t, err)
+			got, err := os.ReadFile(filepath.Join(chartDir(t), tc.copy))
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got), "cp %s charts/wfe-conditions/%s", tc.source, tc.copy)
+		})
+	}
 }

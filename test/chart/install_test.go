@@ -51,7 +51,8 @@ func deleteCRD(t *testing.T, cp *controlplane.ControlPlane) {
 }
 
 func TestHelmInstallsUpgradesAndUninstallsTheChart(t *testing.T) {
-	cp := controlplane.Start(t, controlplane.WithCRDs(certManagerCRDs(t)))
+	t.Parallel() // the control plane starts while the other tests render
+	cp := controlplane.Start(t, controlplane.WithCRDs(thirdPartyCRDs(t)...))
 	ctx := t.Context()
 	deleteCRD(t, cp)
 	cfg := helmConfig(t, cp)
@@ -69,7 +70,8 @@ func TestHelmInstallsUpgradesAndUninstallsTheChart(t *testing.T) {
 	}
 
 	// The next release of the chart, as a user would upgrade to it: a CRD
-	// change (Helm would never apply one from crds/) and new values.
+	// change (Helm would never apply one from crds/) and new values, among
+	// them the optional monitoring objects.
 	next := loadChart(t)
 	next.Metadata.Version = "0.2.1"
 	changed := false
@@ -83,7 +85,9 @@ func TestHelmInstallsUpgradesAndUninstallsTheChart(t *testing.T) {
 	require.True(t, changed, "the CRD in %s has the category kubernaut", crdFile)
 	upgrade := action.NewUpgrade(cfg)
 	upgrade.Namespace, upgrade.Timeout = namespace, time.Minute
-	rel, err = upgrade.RunWithContext(ctx, releaseName, next, values(t, "replicas: 3\nexecutionPolicy: {allowedBundlePrefixes: [ghcr.io/acme]}"))
+	rel, err = upgrade.RunWithContext(ctx, releaseName, next, values(t, `replicas: 3
+executionPolicy: {allowedBundlePrefixes: [ghcr.io/acme]}
+metrics: {serviceMonitor: {enabled: true}, prometheusRule: {enabled: true}}`))
 	require.NoError(t, err)
 	assert.Equal(t, release.StatusDeployed, rel.Info.Status)
 	assert.Equal(t, 2, rel.Version)
@@ -98,6 +102,11 @@ func TestHelmInstallsUpgradesAndUninstallsTheChart(t *testing.T) {
 	deployment := &appsv1.Deployment{}
 	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "wfe-conditions-controller-manager"}, deployment))
 	assert.Equal(t, int32(3), *deployment.Spec.Replicas)
+	for _, u := range decode(t, []byte(rel.Manifest)) {
+		assert.NoError(t, cp.Client.Get(ctx, client.ObjectKeyFromObject(u), u.DeepCopy()), "%s %s", u.GetKind(), u.GetName())
+	}
+	assert.Contains(t, rel.Manifest, "kind: ServiceMonitor")
+	assert.Contains(t, rel.Manifest, "kind: PrometheusRule")
 
 	// Uninstalling removes the release's objects but keeps the CRD, and with
 	// it the WorkflowExecutions.

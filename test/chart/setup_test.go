@@ -87,15 +87,27 @@ func decode(t *testing.T, manifest []byte) []*unstructured.Unstructured {
 	}
 }
 
-// certManagerCRDs is the folder of cert-manager's CRDs in its Go module, the
-// version test/install uses.
-func certManagerCRDs(t *testing.T) string {
+// moduleDir is where a Go module's files are, downloaded if need be.
+func moduleDir(t *testing.T, module string) string {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.Command("go", "mod", "download", "-json", "github.com/cert-manager/cert-manager@v1.21.2")
+	cmd := exec.Command("go", "mod", "download", "-json", module)
 	cmd.Stdout = &out
 	require.NoError(t, cmd.Run())
 	var mod struct{ Dir string }
 	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
-	return filepath.Join(mod.Dir, "deploy", "crds")
+	return mod.Dir
+}
+
+// thirdPartyCRDs are the CRDs of the objects the chart may render that are not
+// ours: cert-manager's, and prometheus-operator's ServiceMonitor and
+// PrometheusRule, at the versions test/install uses (the operators do not run).
+func thirdPartyCRDs(t *testing.T) []string {
+	t.Helper()
+	operator := filepath.Join(moduleDir(t, "github.com/prometheus-operator/prometheus-operator@v0.85.0"), "example", "prometheus-operator-crd")
+	return []string{
+		filepath.Join(moduleDir(t, "github.com/cert-manager/cert-manager@v1.21.2"), "deploy", "crds"),
+		filepath.Join(operator, "monitoring.coreos.com_servicemonitors.yaml"),
+		filepath.Join(operator, "monitoring.coreos.com_prometheusrules.yaml"),
+	}
 }

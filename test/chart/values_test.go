@@ -46,6 +46,10 @@ func TestValuesReachTheObjects(t *testing.T) {
 			"Deployment", "wfe-conditions-controller-manager",
 			[]string{"- --datastorage-ca-file=/etc/wfe-conditions/datastorage-ca/ca.crt", "secretName: ds-ca-secret", "- key: bundle.pem"},
 			[]string{"datastorage-token", "configMap:"}},
+		{"metrics off: no endpoint, no port, no metrics name in the certificate", "metrics: {enabled: false}",
+			"Deployment", "wfe-conditions-controller-manager", []string{"- --metrics-bind-address=0"}, []string{"8443", "--metrics-secure"}},
+		{"the ServiceMonitor's binding names the Prometheus ServiceAccount", "metrics: {serviceMonitor: {enabled: true, prometheusServiceAccount: {name: prometheus, namespace: observability}}}",
+			"ClusterRoleBinding", "wfe-conditions-metrics-reader", []string{"name: prometheus\n  namespace: observability"}, []string{"prometheus-k8s"}},
 		{"no DataStorage, no audit flags or volumes", "", "Deployment", "wfe-conditions-controller-manager",
 			nil, []string{"datastorage"}},
 		{"image, replicas, resources and extra flags reach the Deployment", `image: {repository: registry.example/wfe-conditions, tag: v9.9.9, pullPolicy: Always}
@@ -83,6 +87,10 @@ func TestValuesTurnObjectsOff(t *testing.T) {
 			"PodDisruptionBudget", "wfe-conditions-controller-manager"},
 		{"networkPolicy.enabled false renders no NetworkPolicy", "networkPolicy: {enabled: false}",
 			"NetworkPolicy", "wfe-conditions-controller-manager"},
+		{"metrics.enabled false renders no metrics Service", "metrics: {enabled: false}",
+			"Service", "wfe-conditions-metrics-service"},
+		{"metrics.enabled false renders no metrics-reader ClusterRole", "metrics: {enabled: false}",
+			"ClusterRole", "wfe-conditions-metrics-reader"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NotEmpty(t, find(t, render(t, "").Manifest, tc.kind, tc.object), "rendered by default")
@@ -98,6 +106,8 @@ func TestTheSchemaRefusesBadValues(t *testing.T) {
 		{"an unknown certificate mode", "certificates: {mode: vault}", "certificates/mode"},
 		{"no replica", "replicas: 0", "replicas"},
 		{"replicas that are not a number", "replicas: two", "replicas"},
+		{"a ServiceMonitor without metrics", "metrics: {enabled: false, serviceMonitor: {enabled: true}}", "metrics/enabled"},
+		{"a ServiceMonitor granting no ServiceAccount", "metrics: {serviceMonitor: {enabled: true, prometheusServiceAccount: {name: ''}}}", "prometheusServiceAccount"},
 		{"a misspelt top-level key", "replica: 3", "replica"},
 		{"a misspelt nested key", "executionPolicy: {executionNamepsace: x}", "executionNamepsace"},
 		{"an execution namespace that is no namespace name", "executionPolicy: {executionNamespace: Team_A}", "executionNamespace"},
