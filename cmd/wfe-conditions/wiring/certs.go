@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,10 +17,13 @@ import (
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 
+// rotatorCount numbers the rotators of one process.
+var rotatorCount atomic.Int64
+
 // setUpWebhook registers the admission handlers and returns the readiness
 // check of the webhook server. With self-managed certificates the server
 // starts only once cert-controller has put the certificate in place.
-func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string) (healthz.Checker, error) {
+func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string, uniqueNames bool) (healthz.Checker, error) {
 	if !o.SelfManaged {
 		webhook.Register(mgr.GetWebhookServer())
 		return mgr.GetWebhookServer().StartedChecker(), nil
@@ -31,7 +36,15 @@ func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string) (healthz.Chec
 		metrics := fmt.Sprintf("%s.%s.svc", o.MetricsServiceName, o.Namespace)
 		extra = append(extra, metrics, metrics+".cluster.local")
 	}
+	// cert-controller builds its controller outside the manager, so the
+	// manager's SkipNameValidation does not reach it: a process running
+	// several managers (tests) names each rotator apart.
+	name := "cert-rotator"
+	if uniqueNames {
+		name += "-" + strconv.FormatInt(rotatorCount.Add(1), 10)
+	}
 	err := rotator.AddRotator(mgr, &rotator.CertRotator{
+		ControllerName:         name,
 		SecretKey:              types.NamespacedName{Namespace: o.Namespace, Name: o.SecretName},
 		CertDir:                certDir,
 		CAName:                 "wfe-conditions-ca",

@@ -114,7 +114,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := addMetricsCert(mgr, o, metricsCert); err != nil {
 		return nil, err
 	}
-	webhookReady, err := setUpWebhook(mgr, o.Certs, o.WebhookCertDir)
+	webhookReady, err := setUpWebhook(mgr, o.Certs, o.WebhookCertDir, o.SkipControllerNameValidation)
 	if err != nil {
 		return nil, err
 	}
