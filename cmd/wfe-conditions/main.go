@@ -28,6 +28,7 @@ func main() {
 	wiring.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 	wiring.SetMemoryLimit(log)
+	log.Info("Go garbage collection", "gcPercent", wiring.SetGCPercent(os.LookupEnv))
 
 	cfg, err := ctrl.GetConfig() // --kubeconfig, $KUBECONFIG or in-cluster
 	if err != nil {

@@ -91,3 +91,22 @@ func SetMemoryLimit(log logr.Logger) {
 	current := debug.SetMemoryLimit(-1)
 	log.Info("Go memory limit", "limitMiB", current>>20, "containerLimitMiB", l.Container>>20, "source", l.Source)
 }
+
+// gcPercent is the manager's GOGC unless the environment sets one. Its heap
+// is mostly the informer cache, which lives as long as the process: at Go's
+// default 100 the heap grows to twice that before a collection, at 50 to one
+// and a half times, which keeps a replica with 10,000 WorkflowExecutions
+// under 150 MiB for a little more GC work (see README, Performance).
+const gcPercent = 50
+
+// SetGCPercent applies gcPercent unless GOGC is set, and returns the value in
+// force.
+func SetGCPercent(lookupEnv func(string) (string, bool)) int {
+	if v, ok := lookupEnv("GOGC"); ok && v != "" {
+		current := debug.SetGCPercent(100)
+		debug.SetGCPercent(current)
+		return current
+	}
+	debug.SetGCPercent(gcPercent)
+	return gcPercent
+}

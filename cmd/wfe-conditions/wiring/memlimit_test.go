@@ -3,6 +3,7 @@ package wiring
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,4 +56,16 @@ func TestTheGoMemoryLimitIsNinetyPercentOfTheContainers(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestTheManagerCollectsAtHalfTheLiveHeapUnlessGOGCIsSet(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	none := func(string) (string, bool) { return "", false }
+	assert.Equal(t, 50, SetGCPercent(none))
+	assert.Equal(t, 50, debug.SetGCPercent(50), "applied to the runtime")
+
+	debug.SetGCPercent(80) // as the runtime does for GOGC=80 at start
+	set := func(k string) (string, bool) { return "80", k == "GOGC" }
+	assert.Equal(t, 80, SetGCPercent(set))
+	assert.Equal(t, 80, debug.SetGCPercent(80), "an operator's GOGC is left alone")
 }
