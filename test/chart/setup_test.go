@@ -6,8 +6,6 @@ package chart
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -19,7 +17,6 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
@@ -69,22 +66,11 @@ func render(t *testing.T, yaml string) *release.Release {
 	return rel
 }
 
-// decode splits a multi-document manifest into objects, skipping empty ones.
 func decode(t *testing.T, manifest []byte) []*unstructured.Unstructured {
 	t.Helper()
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		err := dec.Decode(&u.Object)
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		require.NoError(t, err)
-		if len(u.Object) > 0 {
-			objs = append(objs, u)
-		}
-	}
+	objs, err := controlplane.DecodeObjects(manifest)
+	require.NoError(t, err)
+	return objs
 }
 
 // moduleDir is where a Go module's files are, downloaded if need be.

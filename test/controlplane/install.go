@@ -47,7 +47,17 @@ func Render(overlay string) ([]*unstructured.Unstructured, error) {
 		}
 		return nil, fmt.Errorf("kustomize build config/%s: %w", overlay, err)
 	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
+	objs, err := DecodeObjects(out)
+	if err != nil {
+		return nil, fmt.Errorf("decode config/%s: %w", overlay, err)
+	}
+	return objs, nil
+}
+
+// DecodeObjects splits a multi-document YAML or JSON manifest into objects,
+// skipping empty documents.
+func DecodeObjects(manifest []byte) ([]*unstructured.Unstructured, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
 	var objs []*unstructured.Unstructured
 	for {
 		u := &unstructured.Unstructured{}
@@ -55,7 +65,7 @@ func Render(overlay string) ([]*unstructured.Unstructured, error) {
 			if errors.Is(err, io.EOF) {
 				return objs, nil
 			}
-			return nil, fmt.Errorf("decode config/%s: %w", overlay, err)
+			return nil, err
 		}
 		if len(u.Object) > 0 {
 			objs = append(objs, u)

@@ -3,8 +3,6 @@ package install
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +16,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
@@ -59,22 +56,11 @@ func renderWithPrometheus(t *testing.T, overlay string) []byte {
 	return stdout.Bytes()
 }
 
-// decodeAll splits a rendered manifest into objects.
 func decodeAll(t *testing.T, manifest []byte) []*unstructured.Unstructured {
 	t.Helper()
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		err := dec.Decode(&u.Object)
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		require.NoError(t, err)
-		if len(u.Object) > 0 {
-			objs = append(objs, u)
-		}
-	}
+	objs, err := controlplane.DecodeObjects(manifest)
+	require.NoError(t, err)
+	return objs
 }
 
 func TestTheMetricsManifestsServeHTTPSThatTheServiceMonitorVerifies(t *testing.T) {
