@@ -4,9 +4,6 @@
 package chart
 
 import (
-	"bytes"
-	"encoding/json"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -76,13 +73,9 @@ func decode(t *testing.T, manifest []byte) []*unstructured.Unstructured {
 // moduleDir is where a Go module's files are, downloaded if need be.
 func moduleDir(t *testing.T, module string) string {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command("go", "mod", "download", "-json", module)
-	cmd.Stdout = &out
-	require.NoError(t, cmd.Run())
-	var mod struct{ Dir string }
-	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
-	return mod.Dir
+	dir, err := controlplane.ModuleDir(module)
+	require.NoError(t, err)
+	return dir
 }
 
 // thirdPartyCRDs are the CRDs of the objects the chart may render that are not

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -130,4 +131,22 @@ func loadTektonCRDs(files []string) ([]*apiextensionsv1.CustomResourceDefinition
 
 func objectMeta(namespace, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: namespace, Name: name}
+}
+
+// ModuleDir is where a Go module at an exact version (module@version) lies in
+// the module cache, downloaded if need be: for files such as another project's
+// CRDs that the tests install.
+func ModuleDir(moduleAtVersion string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", moduleAtVersion)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("download %s: %w: %s", moduleAtVersion, err, stderr.String())
+	}
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return "", fmt.Errorf("read go mod download's answer for %s: %w", moduleAtVersion, err)
+	}
+	return mod.Dir, nil
 }

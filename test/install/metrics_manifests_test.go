@@ -2,7 +2,6 @@ package install
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,13 +23,9 @@ import (
 // Go module.
 func prometheusOperatorCRD(t *testing.T) string {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command("go", "mod", "download", "-json", "github.com/prometheus-operator/prometheus-operator@v0.85.0")
-	cmd.Stdout = &out
-	require.NoError(t, cmd.Run())
-	var mod struct{ Dir string }
-	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
-	return filepath.Join(mod.Dir, "example", "prometheus-operator-crd", "monitoring.coreos.com_servicemonitors.yaml")
+	dir, err := controlplane.ModuleDir("github.com/prometheus-operator/prometheus-operator@v0.85.0")
+	require.NoError(t, err)
+	return filepath.Join(dir, "example", "prometheus-operator-crd", "monitoring.coreos.com_servicemonitors.yaml")
 }
 
 // renderWithPrometheus builds the overlay with components/prometheus added,

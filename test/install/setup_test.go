@@ -5,7 +5,6 @@ package install
 
 import (
 	"bytes"
-	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -38,13 +37,9 @@ func render(t *testing.T, overlay string) []byte {
 // certManagerCRDs is the folder of cert-manager's CRDs in its Go module.
 func certManagerCRDs(t *testing.T) string {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command("go", "mod", "download", "-json", "github.com/cert-manager/cert-manager@v1.21.2")
-	cmd.Stdout = &out
-	require.NoError(t, cmd.Run())
-	var mod struct{ Dir string }
-	require.NoError(t, json.Unmarshal(out.Bytes(), &mod))
-	return filepath.Join(mod.Dir, "deploy", "crds")
+	dir, err := controlplane.ModuleDir("github.com/cert-manager/cert-manager@v1.21.2")
+	require.NoError(t, err)
+	return filepath.Join(dir, "deploy", "crds")
 }
 
 func writeCerts(t *testing.T, dir string) {
