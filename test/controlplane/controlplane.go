@@ -116,6 +116,9 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 		return nil, err
 	}
 	reapOnce.Do(func() { reapOrphans() })
+	// Clients log through controller-runtime's logger; without one set it
+	// prints a warning with a stack trace that reads like a crash.
+	setLogger()
 	cfg, err := env.Start()
 	if err != nil {
 		_ = env.Stop()

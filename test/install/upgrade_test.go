@@ -63,17 +63,14 @@ func TestReapplyingTheSelfManagedOverlayKeepsTheManagersCertificate(t *testing.T
 	assert.Equal(t, filled.ResourceVersion, after.ResourceVersion, "the apply did not write the Secret at all")
 }
 
-// renderRelease renders an overlay of a tagged release's config/, taken from
+// renderRelease renders an overlay of controlplane.PreviousRelease's config/, taken from
 // the repository's history.
-func renderRelease(t *testing.T, tag, overlay string) []byte {
+func renderRelease(t *testing.T, overlay string) []byte {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
-	require.NoError(t, err)
 	kustomize, err := controlplane.Binary("kustomize")
 	require.NoError(t, err)
 	dir := t.TempDir()
-	out, err := exec.Command("sh", "-c", `git -C "$0" archive "$1" config | tar -x -C "$2"`, root, tag, dir).CombinedOutput()
-	require.NoError(t, err, "extract %s (a clone without tags cannot run this test: git fetch --tags): %s", tag, out)
+	require.NoError(t, controlplane.ExtractPreviousRelease(dir, "config"))
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(kustomize, "build", filepath.Join(dir, "config", overlay))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -89,7 +86,7 @@ func TestUpgradingASelfManagedInstallFromV010RecreatesTheSecretAsDocumented(t *t
 	ctx := t.Context()
 	// Forced: the control plane installed this build's CRD, and v0.1.0 is
 	// installed as if on its own.
-	_, err := cp.KubectlStdin(ctx, renderRelease(t, "v0.1.0", "self-managed"), "apply", "--server-side", "--force-conflicts", "-f", "-")
+	_, err := cp.KubectlStdin(ctx, renderRelease(t, "self-managed"), "apply", "--server-side", "--force-conflicts", "-f", "-")
 	require.NoError(t, err)
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "wfe-conditions-webhook-server-cert"}}
 	require.NoError(t, cp.Client.Get(ctx, client.ObjectKeyFromObject(secret), secret))

@@ -15,26 +15,20 @@ import (
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
-// previousRelease is the tag the upgrade procedure starts from.
-const previousRelease = "v0.1.0"
-
 const crdPath = "config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml"
 
-// buildRelease builds the manager of a tagged release from the repository's
-// history into dir and returns the binary and the release's CRD.
-func buildRelease(t *testing.T, tag, dir string) (bin string, crd []byte) {
+// buildRelease builds the manager of controlplane.PreviousRelease from the
+// repository's history into dir and returns the binary and the release's CRD.
+func buildRelease(t *testing.T, dir string) (bin string, crd []byte) {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
-	require.NoError(t, err)
+	tag := controlplane.PreviousRelease
 	src := filepath.Join(dir, "src")
 	require.NoError(t, os.MkdirAll(src, 0o755))
-	archive := exec.Command("sh", "-c", "git -C \"$0\" archive \"$1\" | tar -x -C \"$2\"", root, tag, src)
-	out, err := archive.CombinedOutput()
-	require.NoError(t, err, "extract %s (a clone without tags cannot run this test: git fetch --tags): %s", tag, out)
+	require.NoError(t, controlplane.ExtractPreviousRelease(src))
 	bin = filepath.Join(dir, "wfe-conditions-"+tag)
 	build := exec.Command("go", "build", "-o", bin, "./cmd/wfe-conditions")
 	build.Dir = src
-	out, err = build.CombinedOutput()
+	out, err := build.CombinedOutput()
 	require.NoError(t, err, "build %s: %s", tag, out)
 	crd, err = os.ReadFile(filepath.Join(src, crdPath))
 	require.NoError(t, err)
@@ -58,7 +52,7 @@ func (p *proc) stop(t *testing.T) {
 func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	e := setup(t)
 	ctx := t.Context()
-	oldBin, oldCRD := buildRelease(t, previousRelease, t.TempDir())
+	oldBin, oldCRD := buildRelease(t, t.TempDir())
 	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
 	newCRD, err := os.ReadFile(filepath.Join(root, crdPath))
@@ -88,7 +82,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	time.Sleep(time.Second) // late writes reach the recorder
 	dups := e.check(t, rec)
 	t.Logf("upgrade %s -> this build: manager replaced in %s, all 20 in-flight WorkflowExecutions complete and audited %s later, duplicate audit events %d",
-		previousRelease, upgradeGap.Round(time.Millisecond), took.Round(time.Millisecond), dups)
+		controlplane.PreviousRelease, upgradeGap.Round(time.Millisecond), took.Round(time.Millisecond), dups)
 	// The documented window: events acknowledged in the moment of the stop,
 	// before their status write, are sent again; never more than those in flight.
 	assert.LessOrEqual(t, dups, 20, "only events acknowledged at the stop are sent again")
@@ -104,6 +98,6 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	time.Sleep(time.Second)
 	dups = e.check(t, rec)
 	t.Logf("rollback to %s: manager replaced in %s, all 30 complete and audited %s later, duplicate audit events %d",
-		previousRelease, rollbackGap.Round(time.Millisecond), took.Round(time.Millisecond), dups)
+		controlplane.PreviousRelease, rollbackGap.Round(time.Millisecond), took.Round(time.Millisecond), dups)
 	assert.LessOrEqual(t, dups, 30, "only events acknowledged at the stop are sent again")
 }

@@ -40,9 +40,11 @@ var ownStages []byte
 
 // Tekton is a running Tekton controller and kwok.
 type Tekton struct {
-	procs  []*exec.Cmd
+	procs  []*proc
 	cancel context.CancelFunc
-	done   chan struct{}
+	// stopping is closed by Stop: exits after it are expected.
+	stopping chan struct{}
+	done     chan struct{}
 	// StartupTime is how long it took until Tekton's reconcilers led.
 	StartupTime time.Duration
 }
@@ -54,7 +56,7 @@ type Tekton struct {
 func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 	began := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
-	tk = &Tekton{cancel: cancel, done: make(chan struct{})}
+	tk = &Tekton{cancel: cancel, done: make(chan struct{}), stopping: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			tk.Stop()
@@ -70,13 +72,11 @@ func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 	if err != nil {
 		return tk, err
 	}
-	kwokPort, err := controlplane.FreePort()
-	if err != nil {
-		return tk, err
-	}
+	// No --server-address: kwok's HTTP server is not needed, and kwok exits when
+	// its port is taken, which would leave every pod running forever.
 	if err := tk.run(dir, "kwok", nil, "--kubeconfig="+cp.Kubeconfig, "--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake", "--node-lease-duration-seconds=0",
-		"--server-address=127.0.0.1:"+strconv.Itoa(kwokPort), "--cidr=10.0.0.1/24", "--node-ip=10.0.0.1", "-c", stages); err != nil {
+		"--cidr=10.0.0.1/24", "--node-ip=10.0.0.1", "-c", stages); err != nil {
 		return tk, err
 	}
 	go func() { defer close(tk.done); bindPending(ctx, cp) }()
@@ -107,33 +107,45 @@ func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 	return tk, nil
 }
 
+// proc is a tool started by run; exited is closed once it has exited.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
 // Stop ends Tekton's controller, kwok and the binder.
 func (tk *Tekton) Stop() {
 	tk.cancel()
-	for _, p := range tk.procs {
-		_ = p.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-tk.stopping:
+	default:
+		close(tk.stopping)
 	}
 	for _, p := range tk.procs {
-		waited := make(chan struct{})
-		go func() { _ = p.Wait(); close(waited) }()
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, p := range tk.procs {
 		select {
-		case <-waited:
+		case <-p.exited:
 		case <-time.After(10 * time.Second):
-			_ = p.Process.Kill()
-			<-waited
+			_ = p.cmd.Process.Kill()
+			<-p.exited
 		}
 	}
 	tk.procs = nil
 }
 
 // run starts a tool from bin/ with its output in dir/<name>.log. The tool dies
-// with this process, even when the test binary is killed.
+// with this process, even when the test binary is killed. A tool that exits
+// before Stop is reported on stderr with the end of its log, since every test
+// after it would only time out.
 func (tk *Tekton) run(dir, name string, env []string, args ...string) error {
 	path, err := controlplane.Binary(name)
 	if err != nil {
 		return err
 	}
-	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	logPath := filepath.Join(dir, name+".log")
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
@@ -142,10 +154,29 @@ func (tk *Tekton) run(dir, name string, env []string, args ...string) error {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
 		return fmt.Errorf("start %s: %w", name, err)
 	}
-	tk.procs = append(tk.procs, cmd)
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		err := cmd.Wait()
+		_ = logFile.Close()
+		close(p.exited)
+		select {
+		case <-tk.stopping:
+		default:
+			data, _ := os.ReadFile(logPath)
+			fmt.Fprintf(os.Stderr, "tekton harness: %s exited before Stop (%v); the end of its log:\n%s\n", name, err, tail(data, 20))
+		}
+	}()
+	tk.procs = append(tk.procs, p)
 	return nil
+}
+
+// tail returns the last n lines of a log.
+func tail(log []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // installConfig creates Tekton's namespace and the module's ConfigMaps.
