@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// imageOS and imageArch are what every image here declares; the Makefile
+// cross-compiles the manager for them (hack/image's test holds the two equal).
+const (
+	imageOS   = "linux"
+	imageArch = "amd64"
+)
+
+// defaultPath is the PATH distroless and most base images set.
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// buildImage puts one layer on an empty base. created stands in for the
+// clock in the config and its history, which is what keeps the digest
+// the same from one build to the next.
+func buildImage(files []file, cfg v1.Config, createdBy string, created time.Time) (v1.Image, error) {
+	layer, err := tarLayer(files, created)
+	if err != nil {
+		return nil, err
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		return nil, fmt.Errorf("appending the layer: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of the new image: %w", err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS = imageOS
+	cf.Architecture = imageArch
+	cf.Created = v1.Time{Time: created}
+	cf.Config = cfg
+	// One entry per layer; without a time of its own it would say year 1.
+	cf.History = []v1.History{{Created: v1.Time{Time: created}, CreatedBy: createdBy}}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, fmt.Errorf("setting the image config: %w", err)
+	}
+	return img, nil
+}
+
+// writeImage writes img as a docker-archive tarball named tag, and prints
+// its digest. A tag, not any reference: the archive names images by
+// RepoTags, and `ctr images import` takes the name from there.
+func writeImage(stdout io.Writer, out, tag string, img v1.Image) error {
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		return fmt.Errorf("-tag %q is not an image tag: %w", tag, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("making the folder of %s: %w", out, err)
+	}
+	if err := tarball.WriteToFile(out, ref, img); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return fmt.Errorf("computing the digest: %w", err)
+	}
+	id, err := img.ConfigName()
+	if err != nil {
+		return fmt.Errorf("computing the image ID: %w", err)
+	}
+	// The manifest digest is go-containerregistry's; a runtime that imports
+	// the archive may write its own manifest, the image ID (config) stays.
+	_, err = fmt.Fprintf(stdout, "wrote %s: %s digest %s image ID %s\n", out, tag, digest, id)
+	return err
+}
