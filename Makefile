@@ -9,6 +9,13 @@ BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
 # Every tool the tests and `make dev` run, built from the Go module proxy.
 TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekton-controller kwok golangci-lint promtool prometheus
+# The real node's programs (test/cluster): kubelet and its peers, containerd,
+# the CNI plugins, crictl, and the helpers Tekton puts into TaskRun pods.
+NODE_TOOLS := kubelet kube-proxy kube-controller-manager kube-scheduler containerd containerd-shim-runc-v2 ctr crictl \
+	bridge loopback host-local portmap tekton-entrypoint tekton-nop tekton-workingdirinit tekton-sidecarlogresults
+# What the real node needs from Debian: runc, iptables (nft backend) and
+# conntrack for pods and Services, a static busybox for step images, nft to clean up.
+NODE_PACKAGES := runc iptables conntrack busybox-static nftables
 GO_TEST_FLAGS ?= -timeout 45m
 export KUBEBUILDER_ASSETS := $(BIN)
 
@@ -27,9 +34,10 @@ LDFLAGS := -X kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring.Version=$(VE
 ##@ Development
 
 .PHONY: dev
-dev: tools build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig).
+dev: tools build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig); NODE=real runs it as pods on a real node (root).
+	@if [ "$(NODE)" = real ]; then $(MAKE) --no-print-directory node-prereqs; fi
 	go build -o $(BIN)/dev ./hack/dev
-	exec $(BIN)/dev --dir .dev $(if $(DATASTORAGE_URL),--datastorage-url=$(DATASTORAGE_URL))
+	exec $(BIN)/dev --dir .dev $(if $(NODE),--node=$(NODE)) $(if $(DATASTORAGE_URL),--datastorage-url=$(DATASTORAGE_URL))
 
 .PHONY: bench
 bench: tools build ## Measure the product next to the apiserver's floor; prints a table, JSON in .bench/.
@@ -148,9 +156,17 @@ build: ## Build the manager binary into bin/.
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/wfe-conditions ./cmd/wfe-conditions
 
 .PHONY: tools
-tools: ## Build kube-apiserver, etcd, kubectl, controller-gen, Tekton's controller and kwok into bin/ (only when missing).
-	@for t in $(TOOLS); do hack/build-tool.sh $$t; done
+tools: ## Build every tool the tests and make dev run into bin/ (only when missing or when its pinned version changed).
+	@for t in $(TOOLS) $(NODE_TOOLS); do hack/build-tool.sh $$t; done
 	@touch $(BIN)/.tools
+
+.PHONY: node-prereqs
+node-prereqs: ## Install the Debian packages the real node needs, when missing (root; idempotent).
+	@if [ "$(REAL_NODE)" = off ]; then exit 0; fi; \
+	missing=$$(for p in $(NODE_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "node-prereqs: root is needed to install $$(echo $$missing) (or REAL_NODE=off, see docs/testing.md)"; exit 1; fi; \
+		echo "installing $$(echo $$missing)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 $(BIN)/.tools: hack/build-tool.sh
 	@$(MAKE) --no-print-directory tools

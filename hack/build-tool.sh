@@ -21,8 +21,10 @@ k8s_ldflags() {
 	echo "${flags}"
 }
 
+tags=""
+out="${bin}/${name}"
 case "${name}" in
-kube-apiserver | kubectl)
+kube-apiserver | kubectl | kubelet | kube-proxy | kube-controller-manager | kube-scheduler)
 	module=kubernetes
 	pkg="k8s.io/kubernetes/cmd/${name}"
 	ldflags="$(k8s_ldflags)"
@@ -35,6 +37,34 @@ etcd)
 tekton-controller)
 	module=tekton
 	pkg=github.com/tektoncd/pipeline/cmd/controller
+	ldflags="-s -w"
+	;;
+tekton-entrypoint | tekton-nop | tekton-workingdirinit | tekton-sidecarlogresults)
+	# What Tekton's controller puts into TaskRun pods, for the real node's images.
+	module=tekton
+	pkg="github.com/tektoncd/pipeline/cmd/${name#tekton-}"
+	ldflags="-s -w"
+	;;
+containerd | containerd-shim-runc-v2 | ctr)
+	module=containerd
+	pkg="github.com/containerd/containerd/v2/cmd/${name}"
+	ldflags="-s -w"
+	tags=no_btrfs
+	;;
+bridge | loopback | host-local | portmap)
+	# CNI plugins go to bin/cni/, the only folder containerd looks in for them.
+	module=cni
+	case "${name}" in
+	host-local) pkg=github.com/containernetworking/plugins/plugins/ipam/host-local ;;
+	portmap) pkg=github.com/containernetworking/plugins/plugins/meta/portmap ;;
+	*) pkg="github.com/containernetworking/plugins/plugins/main/${name}" ;;
+	esac
+	ldflags="-s -w"
+	out="${bin}/cni/${name}"
+	;;
+crictl)
+	module=cri-tools
+	pkg=sigs.k8s.io/cri-tools/cmd/crictl
 	ldflags="-s -w"
 	;;
 kwok)
@@ -75,16 +105,16 @@ esac
 
 dir="${root}/hack/tools/${module}"
 stamp="${bin}/.${name}.version"
-want="$(cat "${dir}/go.mod" "${dir}/go.sum" | sha256sum | cut -c1-16) ${ldflags}"
+want="$(cat "${dir}/go.mod" "${dir}/go.sum" | sha256sum | cut -c1-16) ${ldflags}${tags:+ tags=${tags}}"
 
-if [[ -x "${bin}/${name}" && -f "${stamp}" && "$(cat "${stamp}")" == "${want}" ]]; then
+if [[ -x "${out}" && -f "${stamp}" && "$(cat "${stamp}")" == "${want}" ]]; then
 	exit 0
 fi
 
-mkdir -p "${bin}"
+mkdir -p "$(dirname "${out}")"
 echo "building ${name} (first build can take minutes; cached in bin/ afterwards)" >&2
 start=$(date +%s)
-(cd "${dir}" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "${ldflags}" -o "${bin}/${name}.tmp" "${pkg}")
-mv "${bin}/${name}.tmp" "${bin}/${name}"
+(cd "${dir}" && CGO_ENABLED=0 go build -mod=mod -trimpath -tags "${tags}" -ldflags "${ldflags}" -o "${out}.tmp" "${pkg}")
+mv "${out}.tmp" "${out}"
 echo "${want}" > "${stamp}"
 echo "built ${name} in $(($(date +%s) - start))s" >&2

@@ -88,6 +88,10 @@ func tektonCRDs(all bool) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return out, nil
 }
 
+// AllTektonCRDs are every CRD of Tekton's pipeline module, conversion off, for
+// a cluster the harness does not start (the real node).
+func AllTektonCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) { return tektonCRDs(true) }
+
 // TektonModuleDir is where the Go module cache holds the tektoncd/pipeline
 // module this project builds against.
 func TektonModuleDir() (string, error) {

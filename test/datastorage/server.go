@@ -87,12 +87,16 @@ type Server struct {
 }
 
 // Start serves on a free loopback port until Close.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartOn("127.0.0.1") }
+
+// StartOn serves on a free port of the address host, e.g. the host's address
+// that pods of the real node reach, until Close.
+func StartOn(host string) (*Server, error) {
 	v, err := newValidator()
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return nil, err
 	}

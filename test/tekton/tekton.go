@@ -62,7 +62,7 @@ func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 			tk.Stop()
 		}
 	}()
-	if err := installConfig(ctx, cp); err != nil {
+	if err := installConfig(ctx, cp.Client); err != nil {
 		return tk, err
 	}
 	if err := createNode(ctx, cp); err != nil {
@@ -80,31 +80,68 @@ func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 		return tk, err
 	}
 	go func() { defer close(tk.done); bindPending(ctx, cp) }()
-
 	var ports [3]int
 	for i := range ports {
 		if ports[i], err = controlplane.FreePort(); err != nil {
 			return tk, err
 		}
 	}
-	env := []string{"KUBECONFIG=" + cp.Kubeconfig, "SYSTEM_NAMESPACE=" + systemNamespace, "KUBERNETES_MIN_VERSION=v1.28.0",
-		"CONFIG_DEFAULTS_NAME=config-defaults", "CONFIG_LOGGING_NAME=config-logging", "CONFIG_OBSERVABILITY_NAME=config-observability",
-		"CONFIG_FEATURE_FLAGS_NAME=feature-flags", "CONFIG_LEADERELECTION_NAME=config-leader-election-controller",
-		"CONFIG_SPIRE=config-spire", "METRICS_DOMAIN=tekton.dev/pipeline",
-		"METRICS_PROMETHEUS_PORT=" + strconv.Itoa(ports[0]), "PROFILING_PORT=" + strconv.Itoa(ports[1]), "PROBES_PORT=" + strconv.Itoa(ports[2])}
 	// Nothing is pulled: kwok plays the pods, so the images are only names.
-	args := []string{"-kube-api-qps", "50", "-kube-api-burst", "100"}
-	for _, f := range []string{"entrypoint-image", "nop-image", "sidecarlogresults-image", "workingdirinit-image", "shell-image", "shell-image-win"} {
-		args = append(args, "-"+f, "example.invalid/tekton/"+f)
+	images := Images{}
+	for _, f := range []*string{&images.Entrypoint, &images.Nop, &images.SidecarLogResults, &images.WorkingDirInit, &images.Shell} {
+		*f = "example.invalid/tekton/image"
 	}
-	if err := tk.run(dir, "tekton-controller", env, args...); err != nil {
-		return tk, err
-	}
-	if err := waitForLeases(filepath.Join(dir, "tekton-controller.log"), 60*time.Second); err != nil {
+	if err := tk.startController(dir, "", cp.Kubeconfig, ports, images); err != nil {
 		return tk, err
 	}
 	tk.StartupTime = time.Since(began)
 	return tk, nil
+}
+
+// Images are the images Tekton's controller puts into TaskRun pods.
+type Images struct {
+	Entrypoint, Nop, SidecarLogResults, WorkingDirInit, Shell string
+}
+
+// StartOnNode installs Tekton's configuration and starts its controller for a
+// cluster whose kubelet runs the pods for real, with images; the CRDs must be
+// installed. The controller runs from the program at path, on fixed ports
+// below the ephemeral range. It returns once the reconcilers lead.
+func StartOnNode(c client.Client, path, kubeconfig, dir string, images Images) (tk *Tekton, err error) {
+	began := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	tk = &Tekton{cancel: cancel, done: make(chan struct{}), stopping: make(chan struct{})}
+	close(tk.done)
+	defer func() {
+		if err != nil {
+			tk.Stop()
+		}
+	}()
+	if err := installConfig(ctx, c); err != nil {
+		return tk, err
+	}
+	if err := tk.startController(dir, path, kubeconfig, [3]int{19090, 19008, 19080}, images); err != nil {
+		return tk, err
+	}
+	tk.StartupTime = time.Since(began)
+	return tk, nil
+}
+
+// startController runs Tekton's controller (bin/tekton-controller unless path
+// is set) and waits until its reconcilers lead.
+func (tk *Tekton) startController(dir, path, kubeconfig string, ports [3]int, images Images) error {
+	env := []string{"KUBECONFIG=" + kubeconfig, "SYSTEM_NAMESPACE=" + systemNamespace, "KUBERNETES_MIN_VERSION=v1.28.0",
+		"CONFIG_DEFAULTS_NAME=config-defaults", "CONFIG_LOGGING_NAME=config-logging", "CONFIG_OBSERVABILITY_NAME=config-observability",
+		"CONFIG_FEATURE_FLAGS_NAME=feature-flags", "CONFIG_LEADERELECTION_NAME=config-leader-election-controller",
+		"CONFIG_SPIRE=config-spire", "METRICS_DOMAIN=tekton.dev/pipeline",
+		"METRICS_PROMETHEUS_PORT=" + strconv.Itoa(ports[0]), "PROFILING_PORT=" + strconv.Itoa(ports[1]), "PROBES_PORT=" + strconv.Itoa(ports[2])}
+	args := []string{"-kube-api-qps", "50", "-kube-api-burst", "100",
+		"-entrypoint-image", images.Entrypoint, "-nop-image", images.Nop, "-sidecarlogresults-image", images.SidecarLogResults,
+		"-workingdirinit-image", images.WorkingDirInit, "-shell-image", images.Shell, "-shell-image-win", "example.invalid/tekton/shell-win"}
+	if err := tk.runPath(dir, "tekton-controller", path, env, args...); err != nil {
+		return err
+	}
+	return waitForLeases(filepath.Join(dir, "tekton-controller.log"), 60*time.Second)
 }
 
 // proc is a tool started by run; exited is closed once it has exited.
@@ -140,9 +177,16 @@ func (tk *Tekton) Stop() {
 // before Stop is reported on stderr with the end of its log, since every test
 // after it would only time out.
 func (tk *Tekton) run(dir, name string, env []string, args ...string) error {
-	path, err := controlplane.Binary(name)
-	if err != nil {
-		return err
+	return tk.runPath(dir, name, "", env, args...)
+}
+
+// runPath is run with the program at path, or bin/name when path is empty.
+func (tk *Tekton) runPath(dir, name, path string, env []string, args ...string) error {
+	if path == "" {
+		var err error
+		if path, err = controlplane.Binary(name); err != nil {
+			return err
+		}
 	}
 	logPath := filepath.Join(dir, name+".log")
 	logFile, err := os.Create(logPath)
@@ -180,8 +224,8 @@ func tail(log []byte, n int) string {
 }
 
 // installConfig creates Tekton's namespace and the module's ConfigMaps.
-func installConfig(ctx context.Context, cp *controlplane.ControlPlane) error {
-	if err := cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: systemNamespace}}); err != nil {
+func installConfig(ctx context.Context, c client.Client) error {
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: systemNamespace}}); err != nil {
 		return fmt.Errorf("create %s: %w", systemNamespace, err)
 	}
 	dir, err := controlplane.TektonModuleDir()
@@ -202,7 +246,7 @@ func installConfig(ctx context.Context, cp *controlplane.ControlPlane) error {
 			return fmt.Errorf("decode %s: %w", f, err)
 		}
 		cm.Namespace = systemNamespace
-		if err := cp.Client.Create(ctx, cm); err != nil {
+		if err := c.Create(ctx, cm); err != nil {
 			return fmt.Errorf("create ConfigMap %s: %w", cm.Name, err)
 		}
 	}

@@ -1,0 +1,144 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// childEnv marks the test binary re-run as the process that is killed.
+const childEnv = "WFE_NODE_KILLED_CHILD"
+
+func requireNode(t *testing.T) {
+	t.Helper()
+	off, err := Disabled()
+	require.NoError(t, err)
+	if off {
+		t.Skip(OptOut + "=off: the real-node layer was left out on purpose")
+	}
+}
+
+// runPod runs a busybox pod that sleeps, so the node has a sandbox, a veth, a
+// network namespace, mounts and cgroups to undo.
+func runPod(ctx context.Context, t *testing.T, c *Cluster) {
+	t.Helper()
+	pod := sleeper()
+	require.NoError(t, c.Client.Create(ctx, pod))
+	require.Eventually(t, func() bool {
+		return c.Client.Get(ctx, client.ObjectKeyFromObject(pod), pod) == nil && pod.Status.Phase == corev1.PodRunning
+	}, 60*time.Second, 100*time.Millisecond, "the pod never ran; kubelet log:\n%s", Log("kubelet", 15))
+}
+
+func sleeper() *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "sleeper"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "sleep", Image: BusyboxImage, Command: []string{"sleep", "3600"}, ImagePullPolicy: corev1.PullNever,
+		}}},
+	}
+}
+
+func TestStopLeavesNothingOfTheNodeBehind(t *testing.T) {
+	requireNode(t)
+	ctx := t.Context()
+	c, err := Start(ctx)
+	require.NoError(t, err)
+	t.Logf("node up in %s", c.StartupTime.Round(time.Millisecond))
+	runPod(ctx, t, c)
+	left, err := c.Leftovers()
+	require.NoError(t, err)
+	require.NotEmpty(t, left, "a running node changes the host")
+
+	began := time.Now()
+	require.NoError(t, c.Stop())
+	t.Logf("node down in %s", time.Since(began).Round(time.Millisecond))
+	left, err = c.Leftovers()
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}
+
+// The test binary is run again as a child that starts the node and a pod and
+// is then killed with SIGKILL, as `go test -timeout` or a crash would: its
+// Stop never runs. The next Start undoes what it left, and that node's Stop
+// leaves the host as it was before the child.
+func TestTheNextStartUndoesWhatAKilledTestLeft(t *testing.T) {
+	requireNode(t)
+	before, err := readHostState()
+	require.NoError(t, err)
+	bin, err := binDir()
+	require.NoError(t, err)
+	require.Empty(t, Leftovers(bin), "the host is clean before the child starts")
+
+	child := exec.Command(os.Args[0])
+	child.Env = append(os.Environ(), childEnv+"=1")
+	out, err := child.StdoutPipe()
+	require.NoError(t, err)
+	child.Stderr = child.Stdout
+	require.NoError(t, child.Start())
+	ready := make(chan bool)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "NODE-WITH-POD-RUNNING") {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		require.True(t, ok, "the child ended before its pod ran")
+	case <-time.After(3 * time.Minute):
+		_ = child.Process.Kill()
+		t.Fatal("the child's node and pod were not up within 3 minutes")
+	}
+	require.NoError(t, child.Process.Signal(syscall.SIGKILL))
+	_ = child.Wait()
+	left := Leftovers(bin)
+	t.Logf("the killed child left %d things, e.g. %v", len(left), left[:min(3, len(left))])
+	require.NotEmpty(t, left, "a killed test leaves the pod's processes, mounts and cgroups")
+
+	ctx := t.Context()
+	c, err := Start(ctx)
+	require.NoError(t, err, "Start after a killed test")
+	require.NoError(t, c.Stop())
+	assert.Empty(t, Leftovers(bin))
+	diff, err := before.Diff()
+	require.NoError(t, err)
+	assert.Empty(t, diff, "the host is as before the killed test")
+}
+
+// TestMain runs the killed child when asked to: it starts the node and a pod,
+// says so, and waits to be killed.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "" {
+		os.Exit(m.Run())
+	}
+	ctx := context.Background()
+	c, err := Start(ctx)
+	if err != nil {
+		_, _ = os.Stdout.WriteString("start: " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	pod := sleeper()
+	if err := c.Client.Create(ctx, pod); err != nil {
+		os.Exit(1)
+	}
+	for c.Client.Get(ctx, client.ObjectKeyFromObject(pod), pod) != nil || pod.Status.Phase != corev1.PodRunning {
+		time.Sleep(100 * time.Millisecond)
+	}
+	_, _ = os.Stdout.WriteString("NODE-WITH-POD-RUNNING\n")
+	time.Sleep(10 * time.Minute) // killed before this ends
+	os.Exit(1)
+}

@@ -1,0 +1,135 @@
+package cluster
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// hostState is what the node changes on the host, as it was before the node
+// started. It is saved in Root, so a later Start can undo what a killed
+// process left behind.
+type hostState struct {
+	Sysctls map[string]string `json:"sysctls"`
+	// Ruleset is `nft list ruleset`: kube-proxy, the kubelet and the CNI
+	// plugins add tables and chains; restoring the text undoes all of them.
+	Ruleset string   `json:"ruleset"`
+	Dirs    []string `json:"dirs"`  // hostDirs that existed
+	Links   []string `json:"links"` // network interfaces that existed
+	NetNS   []string `json:"netns"` // entries of /run/netns that existed
+}
+
+// watchedSysctls are those the kubelet, kube-proxy and the bridge plugin set.
+var watchedSysctls = []string{
+	"vm.overcommit_memory", "vm.panic_on_oom", "kernel.panic", "kernel.panic_on_oops",
+	"kernel.keys.root_maxkeys", "kernel.keys.root_maxbytes", "net.ipv4.ip_forward",
+	"net.ipv4.conf.all.route_localnet", "net.bridge.bridge-nf-call-iptables", "net.netfilter.nf_conntrack_max",
+}
+
+// hostDirs are folders outside Root that the node's programs create.
+var hostDirs = []string{"/run/containerd", "/run/netns", "/var/lib/cni", "/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/etc/cni"}
+
+// readHostState reads the host's current state of everything the node touches.
+func readHostState() (*hostState, error) {
+	s := &hostState{Sysctls: map[string]string{}}
+	for _, k := range watchedSysctls {
+		if v, err := os.ReadFile(sysctlPath(k)); err == nil {
+			s.Sysctls[k] = strings.TrimSpace(string(v))
+		}
+	}
+	out, err := exec.Command("nft", "list", "ruleset").Output()
+	if err != nil {
+		return nil, fmt.Errorf("nft list ruleset (make node-prereqs installs nft): %w", err)
+	}
+	s.Ruleset = string(out)
+	for _, d := range hostDirs {
+		if _, err := os.Lstat(d); err == nil {
+			s.Dirs = append(s.Dirs, d)
+		}
+	}
+	if s.Links, err = links(); err != nil {
+		return nil, err
+	}
+	entries, _ := os.ReadDir("/run/netns")
+	for _, e := range entries {
+		s.NetNS = append(s.NetNS, e.Name())
+	}
+	return s, nil
+}
+
+func sysctlPath(key string) string {
+	return filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
+}
+
+func links() ([]string, error) {
+	entries, err := os.ReadDir("/sys/class/net")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names, nil
+}
+
+func statePath() string { return filepath.Join(Root, "prestate.json") }
+
+func saveHostState(s *hostState) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(statePath(), data, 0o600)
+}
+
+// loadHostState returns the state saved by an earlier Start, or nil.
+func loadHostState() (*hostState, error) {
+	data, err := os.ReadFile(statePath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &hostState{}
+	return s, json.Unmarshal(data, s)
+}
+
+// Diff lists how the host differs from s, in words; empty when it is as before.
+func (s *hostState) Diff() ([]string, error) {
+	now, err := readHostState()
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for k, v := range s.Sysctls {
+		if now.Sysctls[k] != v {
+			diffs = append(diffs, fmt.Sprintf("sysctl %s is %q, was %q", k, now.Sysctls[k], v))
+		}
+	}
+	if now.Ruleset != s.Ruleset {
+		diffs = append(diffs, "the nftables ruleset changed:\n"+now.Ruleset)
+	}
+	for _, d := range now.Dirs {
+		if !slices.Contains(s.Dirs, d) {
+			diffs = append(diffs, "folder "+d+" is new")
+		}
+	}
+	for _, l := range now.Links {
+		if !slices.Contains(s.Links, l) {
+			diffs = append(diffs, "interface "+l+" is new")
+		}
+	}
+	for _, n := range now.NetNS {
+		if !slices.Contains(s.NetNS, n) {
+			diffs = append(diffs, "network namespace "+n+" is new")
+		}
+	}
+	return diffs, nil
+}
