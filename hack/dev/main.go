@@ -15,15 +15,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
-	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/reconciler"
@@ -34,8 +31,18 @@ import (
 func main() {
 	dir := flag.String("dir", ".dev", "Folder for the kubeconfig, certificates and logs of this run.")
 	dataStorage := flag.String("datastorage-url", "", "DataStorage URL passed to the manager; empty runs without auditing.")
+	nodeKind := flag.String("node", "simulated", `"simulated" (kwok plays the pods) or "real" (a real node: our image, make deploy, real pods; root)`)
 	flag.Parse()
-	if err := run(*dir, *dataStorage); err != nil {
+	runDev := func() error { return run(*dir, *dataStorage) }
+	switch *nodeKind {
+	case "simulated":
+	case "real":
+		runDev = func() error { return runReal(*dataStorage) }
+	default:
+		fmt.Fprintf(os.Stderr, "dev: --node %q: want simulated or real\n", *nodeKind)
+		os.Exit(2)
+	}
+	if err := runDev(); err != nil {
 		fmt.Fprintln(os.Stderr, "dev:", err)
 		os.Exit(1)
 	}
@@ -170,19 +177,11 @@ func installSamples(ctx context.Context, cp *controlplane.ControlPlane) error {
 	if err := cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "default"}}); err != nil {
 		return fmt.Errorf("create default ServiceAccount: %w", err)
 	}
-	root, err := controlplane.RepoRoot()
+	pipelines, err := samplePipelines()
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(filepath.Join(root, "config", "samples", "pipelines.yaml"))
-	if err != nil {
-		return err
-	}
-	for _, doc := range strings.Split(string(data), "\n---\n") {
-		p := &tektonv1.Pipeline{}
-		if err := yaml.UnmarshalStrict([]byte(doc), p); err != nil {
-			return fmt.Errorf("decode sample Pipeline: %w", err)
-		}
+	for _, p := range pipelines {
 		p.Namespace = "default"
 		if err := cp.Client.Create(ctx, p); err != nil {
 			return fmt.Errorf("create sample Pipeline %s: %w", p.Name, err)

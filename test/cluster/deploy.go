@@ -10,14 +10,18 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
-// Deployment is the manager's Deployment as the overlays name it.
-const Deployment = "wfe-conditions-controller-manager"
+// The manager's Deployment and webhook Service as the overlays name them.
+const (
+	Deployment     = "wfe-conditions-controller-manager"
+	WebhookService = "wfe-conditions-webhook-service"
+)
 
 // MakeImage runs `make image IMG=image` and returns the tarball it wrote.
 func MakeImage(image string) (string, error) {
@@ -68,7 +72,9 @@ func makeTarget(root, kubeconfig, target string, vars ...string) ([]byte, error)
 }
 
 // WaitRolledOut waits until the manager's current template runs on exactly
-// two Ready pods, none terminating.
+// two Ready pods, none terminating, and the webhook Service's endpoints are
+// exactly those two: until then the apiserver may call a pod that is gone,
+// and the webhook (failurePolicy Ignore) is skipped.
 func (c *Cluster) WaitRolledOut(ctx context.Context, timeout time.Duration) error {
 	key := client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: Deployment}
 	done := func() bool {
@@ -92,12 +98,30 @@ func (c *Cluster) twoReadyPods(ctx context.Context) bool {
 	if err != nil || len(pods) != 2 {
 		return false
 	}
+	ips := map[string]bool{}
 	for _, p := range pods {
 		if p.DeletionTimestamp != nil || len(p.Status.ContainerStatuses) != 1 || !p.Status.ContainerStatuses[0].Ready {
 			return false
 		}
+		ips[p.Status.PodIP] = true
 	}
-	return true
+	slices := &discoveryv1.EndpointSliceList{}
+	if c.Client.List(ctx, slices, client.InNamespace(wfev1.InstallNamespace),
+		client.MatchingLabels{discoveryv1.LabelServiceName: WebhookService}) != nil {
+		return false
+	}
+	n := 0
+	for _, s := range slices.Items {
+		for _, e := range s.Endpoints {
+			for _, a := range e.Addresses {
+				if !ips[a] || e.Conditions.Ready == nil || !*e.Conditions.Ready {
+					return false
+				}
+				n++
+			}
+		}
+	}
+	return n == len(ips)
 }
 
 // ManagerPods lists the manager's pods.

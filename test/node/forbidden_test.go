@@ -1,0 +1,65 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/cluster"
+)
+
+// noForbidden checks, after the whole suite, that the apiserver denied no
+// request of the manager's ServiceAccount (its audit log records them all)
+// and that the manager pods' logs never say "forbidden".
+func noForbidden(_ context.Context) error {
+	f, err := os.Open(cluster.AuditLog)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	user := wfev1.ControllerUsername(wfev1.InstallNamespace)
+	total, denied := 0, []string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e struct {
+			User           struct{ Username string } `json:"user"`
+			Verb           string                    `json:"verb"`
+			RequestURI     string                    `json:"requestURI"`
+			ResponseStatus struct{ Code int }        `json:"responseStatus"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.User.Username != user {
+			continue
+		}
+		total++
+		if e.ResponseStatus.Code == 403 {
+			denied = append(denied, e.Verb+" "+e.RequestURI)
+		}
+	}
+	logs, forbidden := 0, 0
+	dirs, _ := filepath.Glob(filepath.Join(cluster.Root, "state", "pod-logs", wfev1.InstallNamespace+"_*"))
+	for _, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, "*", "*.log"))
+		for _, file := range files {
+			data, _ := os.ReadFile(file)
+			logs++
+			forbidden += strings.Count(strings.ToLower(string(data)), "forbidden")
+		}
+	}
+	fmt.Printf("the manager's requests in the audit log: %d, denied: %d; manager log files: %d, lines with \"forbidden\": %d\n",
+		total, len(denied), logs, forbidden)
+	switch {
+	case total == 0:
+		return fmt.Errorf("no request of %s in the audit log: the manager never ran under its ServiceAccount", user)
+	case logs == 0:
+		return fmt.Errorf("no manager log file under %s", filepath.Join(cluster.Root, "state", "pod-logs"))
+	case len(denied) > 0 || forbidden > 0:
+		return fmt.Errorf("the manager was denied: %d requests (%v), %d log mentions of forbidden", len(denied), denied, forbidden)
+	}
+	return nil
+}

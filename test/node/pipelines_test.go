@@ -1,0 +1,43 @@
+package node
+
+import (
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"kubernaut.ai/wfe-conditions/test/cluster"
+)
+
+// step is a real script step in the node's busybox image.
+func step(name, script string) tektonv1.Step {
+	return tektonv1.Step{Name: name, Image: cluster.BusyboxImage, Script: "#!/bin/sh\nset -e\n" + script}
+}
+
+func task(name string, after []string, steps ...tektonv1.Step) tektonv1.PipelineTask {
+	return tektonv1.PipelineTask{Name: name, RunAfter: after, TaskSpec: &tektonv1.EmbeddedTask{TaskSpec: tektonv1.TaskSpec{Steps: steps}}}
+}
+
+// pipelines are the workflows of the real-node tests, by workflowId.
+func pipelines(namespace string) []*tektonv1.Pipeline {
+	p := func(name string, tasks []tektonv1.PipelineTask, finally ...tektonv1.PipelineTask) *tektonv1.Pipeline {
+		return &tektonv1.Pipeline{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+			Spec: tektonv1.PipelineSpec{
+				Params: tektonv1.ParamSpecs{{Name: "TARGET_RESOURCE", Type: tektonv1.ParamTypeString}},
+				Tasks:  tasks, Finally: finally,
+			},
+		}
+	}
+	greet := task("hello", nil, step("say", "echo hello from a real step on $(hostname)\nprintf ok > $(results.greeting.path)"))
+	greet.TaskSpec.Results = []tektonv1.TaskResult{{Name: "greeting", Type: tektonv1.ResultsTypeString}}
+	return []*tektonv1.Pipeline{
+		p("greets", []tektonv1.PipelineTask{greet}),
+		p("exits-3", []tektonv1.PipelineTask{
+			task("build", nil, step("compile", "echo building")),
+			task("deploy", []string{"build"}, step("apply", "echo applying\nexit 3")),
+		}),
+		p("sleeps", []tektonv1.PipelineTask{task("wait", nil, step("sleep", "echo sleeping\nsleep 600"))}),
+		p("with-finally", []tektonv1.PipelineTask{task("work", nil, step("do", "echo working"))},
+			task("report", nil, step("tell", "echo finally ran"))),
+		p("takes-three-seconds", []tektonv1.PipelineTask{task("work", nil, step("do", "echo start\nsleep 3\necho end"))}),
+	}
+}

@@ -1,0 +1,173 @@
+package node
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+func newWE(name, pipeline string) *wfev1.WorkflowExecution {
+	return &wfev1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: wfev1.WorkflowExecutionSpec{
+			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-" + name, Namespace: ns},
+			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: pipeline, Version: "v1", ContainerImage: "registry.example/workflows/" + pipeline + ":v1"},
+			TargetResource:        ns + "/deployment/web",
+		},
+	}
+}
+
+func waitFor(t *testing.T, we *wfev1.WorkflowExecution, timeout time.Duration, check func(*wfev1.WorkflowExecution) bool) *wfev1.WorkflowExecution {
+	t.Helper()
+	got := &wfev1.WorkflowExecution{}
+	require.Eventually(t, func() bool {
+		return node.Client.Get(t.Context(), client.ObjectKeyFromObject(we), got) == nil && check(got)
+	}, timeout, 100*time.Millisecond, "%s never got there; conditions: %+v", we.Name, &got.Status.Conditions)
+	return got
+}
+
+func completeIs(status metav1.ConditionStatus, reason string) func(*wfev1.WorkflowExecution) bool {
+	return func(we *wfev1.WorkflowExecution) bool {
+		c := we.Condition(wfev1.ConditionTektonPipelineComplete)
+		return c != nil && c.Status == status && c.Reason == reason
+	}
+}
+
+func auditedIs(status metav1.ConditionStatus) func(*wfev1.WorkflowExecution) bool {
+	return func(we *wfev1.WorkflowExecution) bool {
+		c := we.Condition(wfev1.ConditionAuditRecorded)
+		return c != nil && c.Status == status
+	}
+}
+
+// taskRuns are the TaskRuns of a WorkflowExecution's PipelineRun, by pipeline task.
+func taskRuns(t *testing.T, we *wfev1.WorkflowExecution) map[string]*tektonv1.TaskRun {
+	t.Helper()
+	require.NotNil(t, we.Status.PipelineRunRef)
+	list := &tektonv1.TaskRunList{}
+	require.NoError(t, node.Client.List(t.Context(), list, client.InNamespace(ns),
+		client.MatchingLabels{"tekton.dev/pipelineRun": we.Status.PipelineRunRef.Name}))
+	out := map[string]*tektonv1.TaskRun{}
+	for i := range list.Items {
+		out[list.Items[i].Labels["tekton.dev/pipelineTask"]] = &list.Items[i]
+	}
+	return out
+}
+
+// kubectlLogs is `kubectl logs`, which the apiserver serves from the kubelet.
+func kubectlLogs(ctx context.Context, t *testing.T, pod, container string) string {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, filepath.Join(node.Bin, "kubectl"), "--kubeconfig", node.Kubeconfig,
+		"logs", "-n", ns, pod, "-c", container).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return string(out)
+}
+
+func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
+	began := time.Now()
+	we := newWE("greets", "greets")
+	require.NoError(t, node.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	t.Logf("a one-step pipeline on the real node: created to Succeeded in %s", time.Since(began).Round(time.Millisecond))
+	assert.Equal(t, wfev1.PhaseCompleted, got.Status.Phase)
+	tr := taskRuns(t, got)["hello"]
+	require.NotNil(t, tr)
+	require.Len(t, tr.Status.Results, 1)
+	assert.Equal(t, "ok", tr.Status.Results[0].Value.StringVal, "the step wrote its result")
+	assert.Contains(t, kubectlLogs(t.Context(), t, tr.Status.PodName, "step-say"), "hello from a real step on "+tr.Status.PodName)
+	waitFor(t, we, time.Minute, auditedIs(metav1.ConditionTrue))
+	events := map[string]bool{}
+	for _, e := range ds.Events() {
+		if e.CorrelationID == "rr-greets" {
+			events[e.EventType] = true
+		}
+	}
+	assert.True(t, events[wfev1.AuditEventStarted] && events[wfev1.AuditEventCompleted], "DataStorage got started and completed: %v", events)
+}
+
+func TestAStepThatExitsThreeFailsTheExecutionNamingTaskStepAndCode(t *testing.T) {
+	we := newWE("exits-3", "exits-3")
+	require.NoError(t, node.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
+	assert.Equal(t, wfev1.PhaseFailed, got.Status.Phase)
+	fd := got.Status.FailureDetails
+	require.NotNil(t, fd)
+	assert.Equal(t, "deploy", fd.FailedTaskName)
+	assert.Equal(t, "apply", fd.FailedStepName)
+	require.NotNil(t, fd.ExitCode)
+	assert.Equal(t, int32(3), *fd.ExitCode)
+	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "deploy")
+	assert.Equal(t, tektonv1.TaskRunReasonSuccessful.String(), taskRuns(t, got)["build"].Status.GetCondition("Succeeded").Reason)
+}
+
+func TestARealTimeoutEndsASleepingStep(t *testing.T) {
+	we := newWE("times-out", "sleeps")
+	we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{Timeout: &metav1.Duration{Duration: 15 * time.Second}}
+	require.NoError(t, node.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineTimeout))
+	assert.Equal(t, wfev1.FailureReasonDeadlineExceeded, got.Status.FailureDetails.Reason)
+	assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionTektonPipelineRunning).Status, "it had started")
+}
+
+func TestACancelledRealRunIsPipelineCancelled(t *testing.T) {
+	ctx := t.Context()
+	we := newWE("cancelled", "sleeps")
+	require.NoError(t, node.Client.Create(ctx, we))
+	var pod string
+	got := waitFor(t, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
+		if we.Status.PipelineRunRef == nil {
+			return false
+		}
+		tr := taskRuns(t, we)["wait"]
+		if tr == nil || tr.Status.PodName == "" {
+			return false
+		}
+		pod = tr.Status.PodName
+		return strings.Contains(kubectlLogsOrEmpty(ctx, pod, "step-sleep"), "sleeping")
+	})
+	pr := &tektonv1.PipelineRun{}
+	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: got.Status.PipelineRunRef.Name}, pr))
+	pr.Spec.Status = tektonv1.PipelineRunSpecStatusCancelled
+	require.NoError(t, node.Client.Update(ctx, pr))
+	waitFor(t, we, time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
+}
+
+func kubectlLogsOrEmpty(ctx context.Context, pod, container string) string {
+	out, _ := exec.CommandContext(ctx, filepath.Join(node.Bin, "kubectl"), "--kubeconfig", node.Kubeconfig,
+		"logs", "-n", ns, pod, "-c", container).Output()
+	return string(out)
+}
+
+func TestAFinallyTaskRunsAfterTheWork(t *testing.T) {
+	we := newWE("with-finally", "with-finally")
+	require.NoError(t, node.Client.Create(t.Context(), we))
+	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	runs := taskRuns(t, got)
+	require.Contains(t, runs, "report")
+	assert.Contains(t, kubectlLogs(t.Context(), t, runs["report"].Status.PodName, "step-tell"), "finally ran")
+	assert.True(t, runs["work"].Status.CompletionTime.Time.Before(runs["report"].Status.StartTime.Time.Add(time.Second)))
+}
+
+func TestTwoExecutionsRunTheirPodsAtTheSameTime(t *testing.T) {
+	a, b := newWE("parallel-a", "takes-three-seconds"), newWE("parallel-b", "takes-three-seconds")
+	require.NoError(t, node.Client.Create(t.Context(), a))
+	require.NoError(t, node.Client.Create(t.Context(), b))
+	ga := waitFor(t, a, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	gb := waitFor(t, b, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	ra, rb := taskRuns(t, ga)["work"], taskRuns(t, gb)["work"]
+	overlap := ra.Status.StartTime.Before(rb.Status.CompletionTime) && rb.Status.StartTime.Before(ra.Status.CompletionTime)
+	assert.True(t, overlap, "the two TaskRuns ran at the same time: a %s-%s, b %s-%s",
+		ra.Status.StartTime, ra.Status.CompletionTime, rb.Status.StartTime, rb.Status.CompletionTime)
+}
