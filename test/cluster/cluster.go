@@ -33,7 +33,7 @@ const (
 	Root = "/var/lib/wfe-conditions-node"
 	// NodeName is the node's name.
 	NodeName = "wfe-node"
-	// OptOut, set to "off" in the environment, leaves the real-node layer out on
+	// OptOut is the environment variable that, set to "off", leaves the real-node layer out on
 	// machines without root; docs/testing.md says what is then untested.
 	OptOut              = "REAL_NODE"
 	podCIDR             = "10.244.0.0/24"
@@ -96,45 +96,56 @@ func Start(ctx context.Context, images ...string) (c *Cluster, err error) {
 			err = errors.Join(err, c.Stop())
 		}
 	}()
-	if err := recoverEarlierRun(c.Bin); err != nil {
-		return c, fmt.Errorf("undo what an earlier node left: %w", err)
-	}
-	if c.before, err = readHostState(); err != nil {
-		return c, err
-	}
-	for _, d := range []string{"bin", "logs", "pids", "pki", "state/etcd", "state/kubelet", "run"} {
-		if err := os.MkdirAll(filepath.Join(Root, d), 0o755); err != nil {
-			return c, err
-		}
-	}
-	if err := saveHostState(c.before); err != nil {
-		return c, err
-	}
-	tars, err := buildImages(root, c.Bin)
-	if err != nil {
-		return c, err
-	}
-	if c.NodeIP, err = primaryIPv4(); err != nil {
-		return c, err
-	}
-	p := newPaths(c.Bin)
-	if err := writePKI(p.PKI, c.NodeIP); err != nil {
-		return c, err
-	}
-	if err := writeConfigs(p); err != nil {
-		return c, err
-	}
-	if err := c.startControlPlane(ctx, p); err != nil {
-		return c, err
-	}
-	if err := c.importImages(ctx, p, append(tars, images...)); err != nil {
-		return c, err
-	}
-	if err := c.startNode(ctx, p); err != nil {
+	if err := c.up(ctx, root, images); err != nil {
 		return c, err
 	}
 	c.StartupTime = time.Since(began)
 	return c, nil
+}
+
+// up prepares the host and starts every program of the node.
+func (c *Cluster) up(ctx context.Context, root string, images []string) (err error) {
+	if err := recoverEarlierRun(c.Bin); err != nil {
+		return fmt.Errorf("undo what an earlier node left: %w", err)
+	}
+	if c.before, err = prepareHost(); err != nil {
+		return err
+	}
+	tars, err := buildImages(root, c.Bin)
+	if err != nil {
+		return err
+	}
+	if c.NodeIP, err = primaryIPv4(); err != nil {
+		return err
+	}
+	p := newPaths(c.Bin)
+	if err := writePKI(p.PKI, c.NodeIP); err != nil {
+		return err
+	}
+	if err := writeConfigs(p); err != nil {
+		return err
+	}
+	if err := c.startControlPlane(ctx, p); err != nil {
+		return err
+	}
+	if err := c.importImages(ctx, p, append(tars, images...)); err != nil {
+		return err
+	}
+	return c.startNode(ctx, p)
+}
+
+// prepareHost saves the host's state, before any change, and makes Root.
+func prepareHost() (*hostState, error) {
+	before, err := readHostState()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"bin", "logs", "pids", "pki", "state/etcd", "state/kubelet", "run"} {
+		if err := os.MkdirAll(filepath.Join(Root, d), 0o755); err != nil {
+			return before, err
+		}
+	}
+	return before, saveHostState(before)
 }
 
 // Stop removes the pods, stops every program and undoes every host change.

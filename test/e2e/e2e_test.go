@@ -131,7 +131,7 @@ func waitFor(t *testing.T, we *wfev1.WorkflowExecution, timeout time.Duration, c
 	got := &wfev1.WorkflowExecution{}
 	require.Eventually(t, func() bool {
 		return cp.Client.Get(t.Context(), client.ObjectKeyFromObject(we), got) == nil && check(got)
-	}, timeout, 20*time.Millisecond, "%s never got there; conditions: %+v", we.Name, got.Status.Conditions)
+	}, timeout, 20*time.Millisecond, "%s never got there; conditions: %+v", we.Name, &got.Status.Conditions)
 	return got
 }
 

@@ -157,7 +157,8 @@ func TestAFinallyTaskRunsAfterTheWork(t *testing.T) {
 	runs := taskRuns(t, got)
 	require.Contains(t, runs, "report")
 	assert.Contains(t, kubectlLogs(t.Context(), t, runs["report"].Status.PodName, "step-tell"), "finally ran")
-	assert.True(t, runs["work"].Status.CompletionTime.Time.Before(runs["report"].Status.StartTime.Time.Add(time.Second)))
+	workEnded, reportStarted := runs["work"].Status.CompletionTime.Time, runs["report"].Status.StartTime.Time
+	assert.True(t, workEnded.Before(reportStarted.Add(time.Second)), "finally runs after the work")
 }
 
 func TestTwoExecutionsRunTheirPodsAtTheSameTime(t *testing.T) {

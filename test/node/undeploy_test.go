@@ -1,0 +1,87 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/cluster"
+	"kubernaut.ai/wfe-conditions/test/controlplane"
+)
+
+const runs = "wfe-runs"
+
+// useExecutionNamespace switches the install to execution-namespace mode, as
+// docs/operations.md says: the policy names the namespace, and the replicas
+// are restarted to read it.
+func useExecutionNamespace(ctx context.Context, t *testing.T) {
+	t.Helper()
+	require.NoError(t, node.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: runs}}))
+	for _, p := range pipelines(runs) {
+		require.NoError(t, node.Client.Create(ctx, p))
+	}
+	cm := &corev1.ConfigMap{}
+	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName}, cm))
+	cm.Data["executionNamespace"] = runs
+	require.NoError(t, node.Client.Update(ctx, cm))
+	d := &appsv1.Deployment{}
+	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: cluster.Deployment}, d))
+	if d.Spec.Template.Annotations == nil {
+		d.Spec.Template.Annotations = map[string]string{}
+	}
+	d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339)
+	require.NoError(t, node.Client.Update(ctx, d))
+	require.NoError(t, node.WaitRolledOut(ctx, 3*time.Minute))
+}
+
+// Runs last (Go runs a package's tests in file-name order): `make undeploy`
+// with WorkflowExecutions still running in execution-namespace mode, where
+// each holds a finalizer the manager removes once it has deleted the
+// PipelineRun in the other namespace. The undeploy finishes, removes the CRD,
+// and leaves no PipelineRun behind.
+func TestMakeUndeployFinishesWithRunsHeldByFinalizers(t *testing.T) {
+	ctx := t.Context()
+	require.NoError(t, noForbidden(), "the suite until now")
+	useExecutionNamespace(ctx, t)
+	for i := range 3 {
+		we := newWE(fmt.Sprintf("left-%d", i), "sleeps")
+		require.NoError(t, node.Client.Create(ctx, we))
+		waitFor(t, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
+			c := we.Condition(wfev1.ConditionTektonPipelineRunning)
+			return controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && c != nil && c.Status == metav1.ConditionTrue &&
+				we.Status.PipelineRunRef != nil && we.Status.PipelineRunRef.Namespace == runs
+		})
+	}
+	root, err := controlplane.RepoRoot()
+	require.NoError(t, err)
+	undeployCtx, cancel := context.WithTimeout(ctx, 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(undeployCtx, "make", "-s", "--no-print-directory", "undeploy", "OVERLAY=self-managed", "IMG="+image)
+	cmd.Dir, cmd.Env = root, append(cmd.Environ(), "KUBECONFIG="+node.Kubeconfig)
+	cmd.WaitDelay = 10 * time.Second // kubectl, make's child, may outlive a killed make
+	began := time.Now()
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "make undeploy: %s", out)
+	assert.NotContains(t, string(out), "still held", "the manager released the finalizers; the fallback was not needed")
+	t.Logf("make undeploy with 3 runs held by finalizers: %s", time.Since(began).Round(time.Millisecond))
+
+	err = node.Client.Get(ctx, client.ObjectKey{Name: "workflowexecutions.workflowexecution.kubernaut.ai"}, &apiextensionsv1.CustomResourceDefinition{})
+	assert.True(t, apierrors.IsNotFound(err), "the CRD is gone: %v", err)
+	prs := &tektonv1.PipelineRunList{}
+	require.NoError(t, node.Client.List(ctx, prs, client.InNamespace(runs)))
+	assert.Empty(t, prs.Items, "the manager deleted the PipelineRuns of the deleted WorkflowExecutions")
+}
