@@ -14,8 +14,9 @@ TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekto
 NODE_TOOLS := kubelet kube-proxy kube-controller-manager kube-scheduler containerd containerd-shim-runc-v2 ctr crictl \
 	bridge loopback host-local portmap tekton-entrypoint tekton-nop tekton-workingdirinit tekton-sidecarlogresults
 # What the real node needs from Debian: runc, iptables (nft backend) and
-# conntrack for pods and Services, a static busybox for step images, nft to clean up.
-NODE_PACKAGES := runc iptables conntrack busybox-static nftables
+# conntrack for pods and Services, a static busybox for step images, nft and
+# ip to clean up.
+NODE_PACKAGES := runc iptables conntrack busybox-static nftables iproute2
 GO_TEST_FLAGS ?= -timeout 45m
 export KUBEBUILDER_ASSETS := $(BIN)
 
@@ -89,8 +90,8 @@ verify-generated: ## Regenerate; fail when the generated files were stale.
 # machine's one node, and their load would distort the others' timing.
 NODE_TEST_PKGS := ./test/cluster ./test/node
 test: tools build node-prereqs verify-generated lint ## Run every test against a real kube-apiserver and a real node (builds what it needs; REAL_NODE=off leaves the node out).
-	@status=0; \
-	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -E '/test/(cluster|node)$$') || status=1; \
+	@status=0; pkgs=$$(go list ./...) || exit 1; \
+	go test $(GO_TEST_FLAGS) $$(echo "$$pkgs" | grep -v -E '/test/(cluster|node)$$') || status=1; \
 	go test $(GO_TEST_FLAGS) -p 1 $(NODE_TEST_PKGS) || status=1; \
 	exit $$status
 
@@ -164,7 +165,7 @@ build: ## Build the manager binary into bin/.
 
 .PHONY: tools
 tools: ## Build every tool the tests and make dev run into bin/ (only when missing or when its pinned version changed).
-	@for t in $(TOOLS) $(NODE_TOOLS); do hack/build-tool.sh $$t; done
+	@for t in $(TOOLS) $(if $(filter off,$(REAL_NODE)),,$(NODE_TOOLS)); do hack/build-tool.sh $$t; done
 	@touch $(BIN)/.tools
 
 .PHONY: node-prereqs

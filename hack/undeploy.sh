@@ -3,20 +3,21 @@
 # In execution-namespace mode each one holds a finalizer that the manager
 # removes once it has deleted the PipelineRun in the other namespace; deleted
 # after the manager, they would keep the CRD's deletion waiting forever.
-# Usage: hack/undeploy.sh KUBECTL
+# Usage: hack/undeploy.sh KUBECTL [KUBECTL ARGS...]
 set -euo pipefail
 
-kubectl="$1"
+kubectl=("$@")
 resource=workflowexecutions.workflowexecution.kubernaut.ai
 finalizer=workflowexecution.kubernaut.ai/pipelinerun-cleanup
 
-if ! "${kubectl}" get crd "${resource}" >/dev/null 2>&1; then
+if ! "${kubectl[@]}" get crd "${resource}" >/dev/null 2>&1; then
 	exit 0
 fi
 # Not --wait: kubectl waits for each object in turn, minutes for thousands.
-"${kubectl}" delete "${resource}" --all --all-namespaces --wait=false
+"${kubectl[@]}" delete "${resource}" --all --all-namespaces --wait=false
 for _ in $(seq 1 120); do
-	if [[ -z "$("${kubectl}" get "${resource}" --all-namespaces -o name)" ]]; then
+	left="$("${kubectl[@]}" get "${resource}" --all-namespaces -o name)"
+	if [[ -z "${left}" ]]; then
 		exit 0
 	fi
 	sleep 1
@@ -25,9 +26,10 @@ done
 # PipelineRuns it would have deleted stay in the execution namespace
 # (docs/operations.md, "Uninstall").
 echo "undeploy: WorkflowExecutions still held after 120 s; removing ${finalizer} from them" >&2
-"${kubectl}" get "${resource}" --all-namespaces \
+"${kubectl[@]}" get "${resource}" --all-namespaces \
 	-o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.metadata.finalizers}{"\n"}{end}' |
 	while read -r ns name finalizers; do
-		kept="$(echo "${finalizers}" | tr -d '[]"' | tr ',' '\n' | grep -vxF "${finalizer}" | sed 's/.*/"&"/' | paste -sd, -)"
-		"${kubectl}" patch "${resource}" "${name}" -n "${ns}" --type=merge -p "{\"metadata\":{\"finalizers\":[${kept}]}}"
+		kept="$(echo "${finalizers}" | tr -d '[]"' | tr ',' '\n' | { grep -vxF -e "${finalizer}" -e '' || true; } |
+			sed 's/.*/"&"/' | paste -sd, -)"
+		"${kubectl[@]}" patch "${resource}" "${name}" -n "${ns}" --type=merge -p "{\"metadata\":{\"finalizers\":[${kept}]}}"
 	done

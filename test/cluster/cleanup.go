@@ -18,39 +18,65 @@ import (
 // undo returns the host to s: it stops every process the node started (by
 // recorded PID), kills what runs in the node's cgroups, unmounts, and removes
 // the interfaces, network namespaces, rules, sysctl values and folders that
-// were not there before. It goes on after an error and returns them all.
+// were not there before. It touches only what the node made: mounts under
+// Root, network namespaces, veths on cni0, cgroups and nftables tables that
+// did not exist before it. It goes on after an error and returns them all.
+// After a reboot (another boot id) the kernel's state is fresh: only the
+// processes, mounts and folders are undone.
 func undo(s *hostState, bin string) error {
 	var errs []error
 	stopRecorded()
-	killNodeProcesses(bin)
-	errs = append(errs, unmountAll()...)
+	killNodeProcesses(bin, s)
+	errs = append(errs, unmountAll(s)...)
 	for _, n := range listDir("/run/netns") {
-		if !slices.Contains(s.NetNS, n) {
+		if !slices.Contains(s.NetNS, n) && strings.HasPrefix(n, "cni-") {
 			errs = append(errs, os.Remove(filepath.Join("/run/netns", n)))
 		}
 	}
-	removeCgroups()
+	removeCgroups(s)
+	sameBoot := s.BootID == bootID()
+	if sameBoot {
+		errs = append(errs, removeLinks(s)...)
+		errs = append(errs, restoreRuleset(s.Tables))
+		for k, v := range s.Sysctls {
+			if cur, err := os.ReadFile(sysctlPath(k)); err == nil && strings.TrimSpace(string(cur)) != v {
+				errs = append(errs, os.WriteFile(sysctlPath(k), []byte(v), 0o644))
+			}
+		}
+	}
+	for _, d := range s.createdDirs() {
+		errs = append(errs, os.RemoveAll(d))
+	}
+	if left := nodeMounts(); len(left) > 0 {
+		// Removing Root through a mount would delete what it shows.
+		return errors.Join(append(errs, fmt.Errorf("still mounted, %s kept: %v", Root, left))...)
+	}
+	return errors.Join(append(errs, os.RemoveAll(Root))...)
+}
+
+// removeLinks deletes the cni0 bridge and the veths on it, if the node made them.
+func removeLinks(s *hostState) []error {
+	var errs []error
 	now, _ := links()
 	for _, l := range now {
-		if !slices.Contains(s.Links, l) && (l == "cni0" || strings.HasPrefix(l, "veth")) {
-			errs = append(errs, run("ip", "link", "delete", l))
+		master, _ := os.Readlink(filepath.Join("/sys/class/net", l, "master"))
+		if !slices.Contains(s.Links, l) && strings.HasPrefix(l, "veth") && filepath.Base(master) == "cni0" {
+			errs = append(errs, deleteLink(l))
 		}
 	}
-	errs = append(errs, restoreRuleset(s.Ruleset))
-	for k, v := range s.Sysctls {
-		if cur, err := os.ReadFile(sysctlPath(k)); err == nil && strings.TrimSpace(string(cur)) != v {
-			errs = append(errs, os.WriteFile(sysctlPath(k), []byte(v), 0o644))
-		}
+	if !slices.Contains(s.Links, "cni0") {
+		errs = append(errs, deleteLink("cni0"))
 	}
-	for _, d := range hostDirs {
-		if !slices.Contains(s.Dirs, d) {
-			errs = append(errs, os.RemoveAll(d))
-		}
+	return errs
+}
+
+// deleteLink deletes an interface that still exists: a veth goes by itself
+// when its network namespace is freed.
+func deleteLink(name string) error {
+	if _, err := os.Stat(filepath.Join("/sys/class/net", name)); err != nil {
+		return nil
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	return os.RemoveAll(Root)
+	return run("ip", "link", "delete", name)
 }
 
 // stopRecorded ends the processes of Root/pids: SIGTERM, then SIGKILL after
@@ -76,9 +102,9 @@ func stopRecorded() {
 // killNodeProcesses kills what runs in the node's cgroups (containers and
 // sandboxes) and every process whose program is one of the node's, from bin/:
 // containerd's shims outlive containerd by design.
-func killNodeProcesses(bin string) {
+func killNodeProcesses(bin string, s *hostState) {
 	var pids []int
-	for _, pid := range cgroupProcs() {
+	for _, pid := range cgroupProcs(s) {
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {
 			pids = append(pids, pid)
 		}
@@ -104,10 +130,10 @@ func nodePrograms(bin string) []string {
 	return append(paths, filepath.Join(Root, "bin", "etcd"), filepath.Join(Root, "bin", "kube-apiserver"), filepath.Join(Root, "bin", "tekton-controller"))
 }
 
-// cgroupProcs lists the processes in the kubelet's and containerd's cgroups.
-func cgroupProcs() []int {
+// cgroupProcs lists the processes in the node's cgroups.
+func cgroupProcs(s *hostState) []int {
 	var pids []int
-	for _, top := range cgroupRoots() {
+	for _, top := range nodeCgroups(s) {
 		_ = filepath.WalkDir(top, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.Name() != "cgroup.procs" {
 				return nil
@@ -124,8 +150,9 @@ func cgroupProcs() []int {
 	return pids
 }
 
-// cgroupRoots are the node's cgroups in every mounted v1 hierarchy.
-func cgroupRoots() []string {
+// podCgroups are the top cgroups, in every v1 hierarchy, that the kubelet
+// (kubepods) and containerd (k8s.io) create.
+func podCgroups() []string {
 	var roots []string
 	for _, h := range listDir("/sys/fs/cgroup") {
 		for _, name := range []string{"kubepods", "k8s.io"} {
@@ -138,10 +165,22 @@ func cgroupRoots() []string {
 	return roots
 }
 
+// nodeCgroups are the pod cgroups that did not exist before the node: those
+// of another kubelet are never touched (and Start refuses to run beside one).
+func nodeCgroups(s *hostState) []string {
+	var mine []string
+	for _, c := range podCgroups() {
+		if s == nil || !slices.Contains(s.Cgroups, c) {
+			mine = append(mine, c)
+		}
+	}
+	return mine
+}
+
 // removeCgroups removes the node's cgroups, deepest first; a cgroup is removed
 // with rmdir once empty.
-func removeCgroups() {
-	for _, top := range cgroupRoots() {
+func removeCgroups(s *hostState) {
+	for _, top := range nodeCgroups(s) {
 		var dirs []string
 		_ = filepath.WalkDir(top, func(path string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
@@ -156,8 +195,8 @@ func removeCgroups() {
 	}
 }
 
-// nodeMounts lists mount points the node made: under Root, the kubelet's
-// folder and network namespace pins; deepest first.
+// nodeMounts lists mount points under Root, where the node keeps every
+// mount of its own but the network namespace pins; deepest first.
 func nodeMounts() []string {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -172,8 +211,7 @@ func nodeMounts() []string {
 			continue
 		}
 		p := fields[4]
-		if strings.HasPrefix(p, Root+"/") || strings.HasPrefix(p, "/var/lib/kubelet/") || strings.HasPrefix(p, "/run/netns/cni-") ||
-			strings.HasPrefix(p, "/run/containerd/") {
+		if strings.HasPrefix(p, Root+"/") {
 			points = append(points, p)
 		}
 	}
@@ -181,9 +219,17 @@ func nodeMounts() []string {
 	return points
 }
 
-func unmountAll() []error {
+// unmountAll unmounts the node's mounts and the pins of the network
+// namespaces it made.
+func unmountAll(s *hostState) []error {
 	var errs []error
-	for _, p := range nodeMounts() {
+	points := nodeMounts()
+	for _, n := range listDir("/run/netns") {
+		if strings.HasPrefix(n, "cni-") && (s == nil || !slices.Contains(s.NetNS, n)) {
+			points = append(points, filepath.Join("/run/netns", n))
+		}
+	}
+	for _, p := range points {
 		if err := syscall.Unmount(p, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", p, err))
 		}
@@ -191,24 +237,52 @@ func unmountAll() []error {
 	return errs
 }
 
-// restoreRuleset replaces the nftables ruleset with the saved text.
-func restoreRuleset(saved string) error {
-	now, err := exec.Command("nft", "list", "ruleset").Output()
-	if err != nil || string(now) == saved {
+// restoreRuleset deletes the nftables tables that were not there before and
+// puts back those that changed, table by table: tables nobody here touched
+// are left alone.
+func restoreRuleset(before map[string]string) error {
+	now, err := nftTables()
+	if err != nil {
 		return err
 	}
-	if err := run("nft", "flush", "ruleset"); err != nil {
-		return err
+	var errs []error
+	for table, rules := range now {
+		old, existed := before[table]
+		switch {
+		case !existed:
+			errs = append(errs, run("nft", append([]string{"delete", "table"}, strings.Fields(table)...)...))
+		case rules != old:
+			errs = append(errs, run("nft", append([]string{"flush", "table"}, strings.Fields(table)...)...))
+			cmd := exec.Command("nft", "-f", "-")
+			cmd.Stdin = strings.NewReader(old)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs = append(errs, fmt.Errorf("restore nftables table %s: %w: %s", table, err, out))
+			}
+		}
 	}
-	if strings.TrimSpace(saved) == "" {
-		return nil
+	return errors.Join(errs...)
+}
+
+// nftTables maps each nftables table ("family name") to its rules, without
+// counters or other state.
+func nftTables() (map[string]string, error) {
+	out, err := exec.Command("nft", "list", "tables").Output()
+	if err != nil {
+		return nil, fmt.Errorf("nft list tables (make node-prereqs installs nft): %w", err)
 	}
-	cmd := exec.Command("nft", "-f", "-")
-	cmd.Stdin = strings.NewReader(saved)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("restore the nftables ruleset: %w: %s", err, out)
+	tables := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "table" {
+			continue
+		}
+		rules, err := exec.Command("nft", "-s", "list", "table", f[1], f[2]).Output()
+		if err != nil {
+			return nil, fmt.Errorf("nft list table %s %s: %w", f[1], f[2], err)
+		}
+		tables[f[1]+" "+f[2]] = string(rules)
 	}
-	return nil
+	return tables, nil
 }
 
 func run(name string, args ...string) error {
@@ -237,9 +311,11 @@ func allPIDs() []int {
 	return pids
 }
 
+// exeOf is the program a process runs; a program replaced since (a rebuilt
+// tool) still counts as its path.
 func exeOf(pid int) string {
 	exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
-	return exe
+	return strings.TrimSuffix(exe, " (deleted)")
 }
 
 // waitGone waits until none of pids exists, or the timeout.
@@ -273,13 +349,13 @@ func Leftovers(bin string) []string {
 			left = append(left, fmt.Sprintf("process %d (%s)", pid, exe))
 		}
 	}
-	for _, pid := range cgroupProcs() {
-		left = append(left, fmt.Sprintf("process %d in a node cgroup", pid))
+	for _, pid := range cgroupProcs(nil) {
+		left = append(left, fmt.Sprintf("process %d in a pod cgroup", pid))
 	}
 	for _, m := range nodeMounts() {
 		left = append(left, "mount "+m)
 	}
-	for _, c := range cgroupRoots() {
+	for _, c := range podCgroups() {
 		left = append(left, "cgroup "+c)
 	}
 	if _, err := os.Stat(Root); err == nil {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -40,6 +41,7 @@ const (
 	serviceCIDR         = "10.96.0.0/24"
 	kubernetesServiceIP = "10.96.0.1"
 	lockPath            = "/var/lib/wfe-conditions-node.lock"
+	cgroup2Magic        = 0x63677270
 )
 
 // Cluster is a running node.
@@ -70,6 +72,11 @@ func Disabled() (bool, error) {
 	if os.Geteuid() != 0 {
 		return false, errors.New("the real-node tests need root (they run containerd, a kubelet and kube-proxy); " +
 			"run as root, or set " + OptOut + "=off to leave them out (docs/testing.md says what that leaves untested)")
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs("/sys/fs/cgroup", &fs); err == nil && fs.Type == cgroup2Magic {
+		return false, errors.New("the real node is written for cgroup v1 hosts (its cleanup walks v1 hierarchies); this host has cgroup v2: set " +
+			OptOut + "=off, or extend test/cluster")
 	}
 	return false, nil
 }
@@ -140,6 +147,9 @@ func prepareHost() (*hostState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(before.Cgroups) > 0 {
+		return nil, fmt.Errorf("pod cgroups %v exist: another kubelet runs on this host, and the node would share them", before.Cgroups)
+	}
 	for _, d := range []string{"bin", "logs", "pids", "pki", "state/etcd", "state/kubelet", "run"} {
 		if err := os.MkdirAll(filepath.Join(Root, d), 0o755); err != nil {
 			return before, err
@@ -196,8 +206,13 @@ func recoverEarlierRun(bin string) error {
 	if _, err := os.Stat(Root); err == nil {
 		// Killed before it saved the state: its programs and mounts can still go.
 		stopRecorded()
-		killNodeProcesses(bin)
-		_ = unmountAll()
+		// No pod ran before the state was saved: cgroups and network
+		// namespaces there now are not the node's.
+		fresh := &hostState{Cgroups: podCgroups(), NetNS: listDir("/run/netns")}
+		killNodeProcesses(bin, fresh)
+		if errs := unmountAll(fresh); len(errs) > 0 || len(nodeMounts()) > 0 {
+			return fmt.Errorf("%s is still mounted, kept: %v", Root, errors.Join(errs...))
+		}
 		return os.RemoveAll(Root)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -48,16 +49,26 @@ func (c *Cluster) Deploy(ctx context.Context, image string, args ...string) erro
 		return fmt.Errorf("make deploy: %w: %s", err, out)
 	}
 	if len(args) > 0 {
-		d := &appsv1.Deployment{}
-		if err := c.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: Deployment}, d); err != nil {
-			return err
-		}
-		d.Spec.Template.Spec.Containers[0].Args = append(d.Spec.Template.Spec.Containers[0].Args, args...)
-		if err := c.Client.Update(ctx, d); err != nil {
+		if err := c.UpdateDeployment(ctx, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].Args = append(d.Spec.Template.Spec.Containers[0].Args, args...)
+		}); err != nil {
 			return err
 		}
 	}
 	return c.WaitRolledOut(ctx, 3*time.Minute)
+}
+
+// UpdateDeployment changes the manager's Deployment, again on a conflict with
+// the Deployment controller's own writes.
+func (c *Cluster) UpdateDeployment(ctx context.Context, change func(*appsv1.Deployment)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		d := &appsv1.Deployment{}
+		if err := c.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: Deployment}, d); err != nil {
+			return err
+		}
+		change(d)
+		return c.Client.Update(ctx, d)
+	})
 }
 
 // makeTarget runs `make target vars...` in the repository, with kubeconfig.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,13 +14,16 @@ import (
 // started. It is saved in Root, so a later Start can undo what a killed
 // process left behind.
 type hostState struct {
+	// BootID tells whether the kernel state below is still this boot's.
+	BootID  string            `json:"bootID"`
 	Sysctls map[string]string `json:"sysctls"`
-	// Ruleset is `nft list ruleset`: kube-proxy, the kubelet and the CNI
-	// plugins add tables and chains; restoring the text undoes all of them.
-	Ruleset string   `json:"ruleset"`
-	Dirs    []string `json:"dirs"`  // hostDirs that existed
-	Links   []string `json:"links"` // network interfaces that existed
-	NetNS   []string `json:"netns"` // entries of /run/netns that existed
+	// Tables are the nftables tables ("family name") with their rules:
+	// kube-proxy, the kubelet and the CNI plugins add tables and chains.
+	Tables  map[string]string `json:"tables"`
+	Dirs    []string          `json:"dirs"`    // hostDirs that existed
+	Links   []string          `json:"links"`   // network interfaces that existed
+	NetNS   []string          `json:"netns"`   // entries of /run/netns that existed
+	Cgroups []string          `json:"cgroups"` // pod cgroups that existed
 }
 
 // watchedSysctls are those the kubelet, kube-proxy and the bridge plugin set.
@@ -36,17 +38,16 @@ var hostDirs = []string{"/run/containerd", "/run/netns", "/var/lib/cni", "/var/l
 
 // readHostState reads the host's current state of everything the node touches.
 func readHostState() (*hostState, error) {
-	s := &hostState{Sysctls: map[string]string{}}
+	s := &hostState{BootID: bootID(), Sysctls: map[string]string{}, Cgroups: podCgroups()}
 	for _, k := range watchedSysctls {
 		if v, err := os.ReadFile(sysctlPath(k)); err == nil {
 			s.Sysctls[k] = strings.TrimSpace(string(v))
 		}
 	}
-	out, err := exec.Command("nft", "list", "ruleset").Output()
-	if err != nil {
-		return nil, fmt.Errorf("nft list ruleset (make node-prereqs installs nft): %w", err)
+	var err error
+	if s.Tables, err = nftTables(); err != nil {
+		return nil, err
 	}
-	s.Ruleset = string(out)
 	for _, d := range hostDirs {
 		if _, err := os.Lstat(d); err == nil {
 			s.Dirs = append(s.Dirs, d)
@@ -60,6 +61,22 @@ func readHostState() (*hostState, error) {
 		s.NetNS = append(s.NetNS, e.Name())
 	}
 	return s, nil
+}
+
+func bootID() string {
+	id, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(string(id))
+}
+
+// createdDirs are the hostDirs that exist now and did not before.
+func (s *hostState) createdDirs() []string {
+	var dirs []string
+	for _, d := range hostDirs {
+		if _, err := os.Lstat(d); err == nil && !slices.Contains(s.Dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 func sysctlPath(key string) string {
@@ -85,7 +102,13 @@ func saveHostState(s *hostState) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(statePath(), data, 0o600)
+	// Written whole or not at all: a kill mid-write must not block every
+	// later Start.
+	tmp := statePath() + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, statePath())
 }
 
 // loadHostState returns the state saved by an earlier Start, or nil.
@@ -98,7 +121,10 @@ func loadHostState() (*hostState, error) {
 		return nil, err
 	}
 	s := &hostState{}
-	return s, json.Unmarshal(data, s)
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("%s is damaged (remove it after checking the host by hand): %w", statePath(), err)
+	}
+	return s, nil
 }
 
 // Diff lists how the host differs from s, in words; empty when it is as before.
@@ -113,8 +139,15 @@ func (s *hostState) Diff() ([]string, error) {
 			diffs = append(diffs, fmt.Sprintf("sysctl %s is %q, was %q", k, now.Sysctls[k], v))
 		}
 	}
-	if now.Ruleset != s.Ruleset {
-		diffs = append(diffs, "the nftables ruleset changed:\n"+now.Ruleset)
+	for table, rules := range now.Tables {
+		if old, ok := s.Tables[table]; !ok || old != rules {
+			diffs = append(diffs, "nftables table "+table+" is new or changed:\n"+rules)
+		}
+	}
+	for _, c := range now.Cgroups {
+		if !slices.Contains(s.Cgroups, c) {
+			diffs = append(diffs, "cgroup "+c+" is new")
+		}
 	}
 	for _, d := range now.Dirs {
 		if !slices.Contains(s.Dirs, d) {

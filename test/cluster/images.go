@@ -101,9 +101,6 @@ func (s imageSpec) key() (string, error) {
 	h := sha256.New()
 	fmt.Fprintln(h, s.tag, s.entrypoint, s.cmd, s.busybox)
 	for dst, src := range s.files {
-		if strings.HasSuffix(src, "/pause") {
-			continue // rebuilt each time with the same source; its tag decides
-		}
 		data, err := os.ReadFile(src)
 		if err != nil {
 			return "", fmt.Errorf("image %s needs %s (make tools, make node-prereqs): %w", s.tag, src, err)

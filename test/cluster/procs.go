@@ -77,6 +77,10 @@ func (p *process) running() bool {
 // harnesses never touch each other's processes.
 func placeBinary(bin, name string) (string, error) {
 	src, dst := filepath.Join(bin, name), filepath.Join(Root, "bin", name)
+	// Never write through an earlier link: that would truncate bin/'s copy.
+	if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+		return "", err
+	}
 	if err := os.Link(src, dst); err == nil {
 		return dst, nil
 	}
@@ -85,7 +89,7 @@ func placeBinary(bin, name string) (string, error) {
 		return "", fmt.Errorf("%s is not built (make tools): %w", src, err)
 	}
 	defer func() { _ = in.Close() }()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
 	if err != nil {
 		return "", err
 	}

@@ -47,12 +47,16 @@ func TestDeletingTheLeaderPodHandsOverWithoutLosingARun(t *testing.T) {
 	ctx := t.Context()
 	require.NoError(t, node.WaitRolledOut(ctx, 3*time.Minute))
 	old := waitLeader(t)
-	we := newWE("leader-deleted", "takes-three-seconds")
+	we := newWE("leader-deleted", "takes-ten-seconds")
 	require.NoError(t, node.Client.Create(ctx, we))
 	waitFor(t, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
 		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
 		return c != nil && c.Status == metav1.ConditionTrue
 	})
+	collectManagerLogs()
+	before := &wfev1.WorkflowExecution{}
+	require.NoError(t, node.Client.Get(ctx, client.ObjectKeyFromObject(we), before))
+	require.Equal(t, metav1.ConditionUnknown, before.Condition(wfev1.ConditionTektonPipelineComplete).Status, "still running at the handover")
 	began := time.Now()
 	require.NoError(t, node.Client.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: wfev1.InstallNamespace, Name: old}}))
 	var now string
@@ -91,6 +95,7 @@ func TestThePodDisruptionBudgetRefusesToEvictBothReplicas(t *testing.T) {
 		return node.Client.SubResource("eviction").Create(ctx, p, &policyv1.Eviction{
 			ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name}})
 	}
+	collectManagerLogs()
 	require.NoError(t, evict(&pods[0]), "the first eviction is allowed")
 	err = evict(&pods[1])
 	require.Error(t, err, "the second eviction is refused")

@@ -12,6 +12,24 @@ import (
 	"kubernaut.ai/wfe-conditions/test/cluster"
 )
 
+// managerLogs counts "forbidden" in each manager log file seen. The kubelet
+// removes a deleted pod's logs, so tests that delete manager pods call
+// collectManagerLogs first.
+var managerLogs = map[string]int{}
+
+// collectManagerLogs reads the manager pods' log files, rotated ones too.
+func collectManagerLogs() {
+	dirs, _ := filepath.Glob(filepath.Join(cluster.Root, "state", "pod-logs", wfev1.InstallNamespace+"_*"))
+	for _, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, "*", "*.log*"))
+		for _, file := range files {
+			if data, err := os.ReadFile(file); err == nil {
+				managerLogs[file] = strings.Count(strings.ToLower(string(data)), "forbidden")
+			}
+		}
+	}
+}
+
 // forbiddenChecked is set once noForbidden ran: before `make undeploy`, which
 // removes the manager's RBAC while its pods still run, and its pods' logs.
 var forbiddenChecked bool
@@ -45,15 +63,10 @@ func noForbidden() error {
 			denied = append(denied, e.Verb+" "+e.RequestURI)
 		}
 	}
-	logs, forbidden := 0, 0
-	dirs, _ := filepath.Glob(filepath.Join(cluster.Root, "state", "pod-logs", wfev1.InstallNamespace+"_*"))
-	for _, d := range dirs {
-		files, _ := filepath.Glob(filepath.Join(d, "*", "*.log"))
-		for _, file := range files {
-			data, _ := os.ReadFile(file)
-			logs++
-			forbidden += strings.Count(strings.ToLower(string(data)), "forbidden")
-		}
+	collectManagerLogs()
+	logs, forbidden := len(managerLogs), 0
+	for _, n := range managerLogs {
+		forbidden += n
 	}
 	fmt.Printf("the manager's requests in the audit log: %d, denied: %d; manager log files: %d, lines with \"forbidden\": %d\n",
 		total, len(denied), logs, forbidden)

@@ -36,8 +36,9 @@ func pipelines(namespace string) []*tektonv1.Pipeline {
 			task("deploy", []string{"build"}, step("apply", "echo applying\nexit 3")),
 		}),
 		p("sleeps", []tektonv1.PipelineTask{task("wait", nil, step("sleep", "echo sleeping\nsleep 600"))}),
-		p("with-finally", []tektonv1.PipelineTask{task("work", nil, step("do", "echo working"))},
+		p("with-finally", []tektonv1.PipelineTask{task("work", nil, step("do", "echo working\nsleep 2"))},
 			task("report", nil, step("tell", "echo finally ran"))),
 		p("takes-three-seconds", []tektonv1.PipelineTask{task("work", nil, step("do", "echo start\nsleep 3\necho end"))}),
+		p("takes-ten-seconds", []tektonv1.PipelineTask{task("work", nil, step("do", "echo start\nsleep 10\necho end"))}),
 	}
 }

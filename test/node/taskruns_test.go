@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -56,14 +58,21 @@ func auditedIs(status metav1.ConditionStatus) func(*wfev1.WorkflowExecution) boo
 func taskRuns(t *testing.T, we *wfev1.WorkflowExecution) map[string]*tektonv1.TaskRun {
 	t.Helper()
 	require.NotNil(t, we.Status.PipelineRunRef)
+	runs, err := listTaskRuns(t.Context(), we.Status.PipelineRunRef.Namespace, we.Status.PipelineRunRef.Name)
+	require.NoError(t, err)
+	return runs
+}
+
+func listTaskRuns(ctx context.Context, namespace, pipelineRun string) (map[string]*tektonv1.TaskRun, error) {
 	list := &tektonv1.TaskRunList{}
-	require.NoError(t, node.Client.List(t.Context(), list, client.InNamespace(ns),
-		client.MatchingLabels{"tekton.dev/pipelineRun": we.Status.PipelineRunRef.Name}))
+	if err := node.Client.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{"tekton.dev/pipelineRun": pipelineRun}); err != nil {
+		return nil, err
+	}
 	out := map[string]*tektonv1.TaskRun{}
 	for i := range list.Items {
 		out[list.Items[i].Labels["tekton.dev/pipelineTask"]] = &list.Items[i]
 	}
-	return out
+	return out, nil
 }
 
 // kubectlLogs is `kubectl logs`, which the apiserver serves from the kubelet.
@@ -73,6 +82,26 @@ func kubectlLogs(ctx context.Context, t *testing.T, pod, container string) strin
 		"logs", "-n", ns, pod, "-c", container).CombinedOutput()
 	require.NoError(t, err, string(out))
 	return string(out)
+}
+
+// eventsOf waits for at least n Events about the WorkflowExecution and
+// returns their types by reason.
+func eventsOf(t *testing.T, name string, n int) map[string]string {
+	t.Helper()
+	reasons := map[string]string{}
+	require.Eventually(t, func() bool {
+		list := &eventsv1.EventList{}
+		if node.Client.List(t.Context(), list, client.InNamespace(ns)) != nil {
+			return false
+		}
+		for _, e := range list.Items {
+			if e.Regarding.Kind == "WorkflowExecution" && e.Regarding.Name == name {
+				reasons[e.Reason] = e.Type
+			}
+		}
+		return len(reasons) >= n
+	}, 30*time.Second, 100*time.Millisecond, "Events about %s: %v", name, reasons)
+	return reasons
 }
 
 func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
@@ -87,6 +116,8 @@ func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
 	require.Len(t, tr.Status.Results, 1)
 	assert.Equal(t, "ok", tr.Status.Results[0].Value.StringVal, "the step wrote its result")
 	assert.Contains(t, kubectlLogs(t.Context(), t, tr.Status.PodName, "step-say"), "hello from a real step on "+tr.Status.PodName)
+	assert.Equal(t, map[string]string{wfev1.ReasonPipelineCreated: "Normal", wfev1.ReasonPipelineStarted: "Normal",
+		wfev1.ReasonPipelineSucceeded: "Normal"}, eventsOf(t, "greets", 3), "an Event for each transition, as on the simulated node")
 	waitFor(t, we, time.Minute, auditedIs(metav1.ConditionTrue))
 	events := map[string]bool{}
 	for _, e := range ds.Events() {
@@ -109,6 +140,7 @@ func TestAStepThatExitsThreeFailsTheExecutionNamingTaskStepAndCode(t *testing.T)
 	require.NotNil(t, fd.ExitCode)
 	assert.Equal(t, int32(3), *fd.ExitCode)
 	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "deploy")
+	assert.Equal(t, "Warning", eventsOf(t, "exits-3", 3)[wfev1.ReasonPipelineFailed], "the failure is told as a Warning")
 	assert.Equal(t, tektonv1.TaskRunReasonSuccessful.String(), taskRuns(t, got)["build"].Status.GetCondition("Succeeded").Reason)
 }
 
@@ -130,17 +162,20 @@ func TestACancelledRealRunIsPipelineCancelled(t *testing.T) {
 		if we.Status.PipelineRunRef == nil {
 			return false
 		}
-		tr := taskRuns(t, we)["wait"]
+		runs, err := listTaskRuns(ctx, ns, we.Status.PipelineRunRef.Name)
+		if err != nil {
+			return false
+		}
+		tr := runs["wait"]
 		if tr == nil || tr.Status.PodName == "" {
 			return false
 		}
 		pod = tr.Status.PodName
 		return strings.Contains(kubectlLogsOrEmpty(ctx, pod, "step-sleep"), "sleeping")
 	})
-	pr := &tektonv1.PipelineRun{}
-	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: got.Status.PipelineRunRef.Name}, pr))
-	pr.Spec.Status = tektonv1.PipelineRunSpecStatusCancelled
-	require.NoError(t, node.Client.Update(ctx, pr))
+	// A merge patch: Tekton writes the PipelineRun meanwhile.
+	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: got.Status.PipelineRunRef.Name}}
+	require.NoError(t, node.Client.Patch(ctx, pr, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"status":"Cancelled"}}`))))
 	waitFor(t, we, time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
 }
 
@@ -157,8 +192,9 @@ func TestAFinallyTaskRunsAfterTheWork(t *testing.T) {
 	runs := taskRuns(t, got)
 	require.Contains(t, runs, "report")
 	assert.Contains(t, kubectlLogs(t.Context(), t, runs["report"].Status.PodName, "step-tell"), "finally ran")
+	// The work takes 2 s; the times have a resolution of one second.
 	workEnded, reportStarted := runs["work"].Status.CompletionTime.Time, runs["report"].Status.StartTime.Time
-	assert.True(t, workEnded.Before(reportStarted.Add(time.Second)), "finally runs after the work")
+	assert.False(t, reportStarted.Before(workEnded), "finally started at %s, after the work ended at %s", reportStarted, workEnded)
 }
 
 func TestTwoExecutionsRunTheirPodsAtTheSameTime(t *testing.T) {

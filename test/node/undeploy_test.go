@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -19,8 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/cluster"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
 const runs = "wfe-runs"
@@ -38,13 +35,12 @@ func useExecutionNamespace(ctx context.Context, t *testing.T) {
 	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName}, cm))
 	cm.Data["executionNamespace"] = runs
 	require.NoError(t, node.Client.Update(ctx, cm))
-	d := &appsv1.Deployment{}
-	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: cluster.Deployment}, d))
-	if d.Spec.Template.Annotations == nil {
-		d.Spec.Template.Annotations = map[string]string{}
-	}
-	d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339)
-	require.NoError(t, node.Client.Update(ctx, d))
+	require.NoError(t, node.UpdateDeployment(ctx, func(d *appsv1.Deployment) {
+		if d.Spec.Template.Annotations == nil {
+			d.Spec.Template.Annotations = map[string]string{}
+		}
+		d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339)
+	}))
 	require.NoError(t, node.WaitRolledOut(ctx, 3*time.Minute))
 }
 
@@ -55,6 +51,7 @@ func useExecutionNamespace(ctx context.Context, t *testing.T) {
 // and leaves no PipelineRun behind.
 func TestMakeUndeployFinishesWithRunsHeldByFinalizers(t *testing.T) {
 	ctx := t.Context()
+	collectManagerLogs()
 	require.NoError(t, noForbidden(), "the suite until now")
 	useExecutionNamespace(ctx, t)
 	for i := range 3 {
@@ -66,20 +63,14 @@ func TestMakeUndeployFinishesWithRunsHeldByFinalizers(t *testing.T) {
 				we.Status.PipelineRunRef != nil && we.Status.PipelineRunRef.Namespace == runs
 		})
 	}
-	root, err := controlplane.RepoRoot()
-	require.NoError(t, err)
 	undeployCtx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(undeployCtx, "make", "-s", "--no-print-directory", "undeploy", "OVERLAY=self-managed", "IMG="+image)
-	cmd.Dir, cmd.Env = root, append(cmd.Environ(), "KUBECONFIG="+node.Kubeconfig)
-	cmd.WaitDelay = 10 * time.Second // kubectl, make's child, may outlive a killed make
 	began := time.Now()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "make undeploy: %s", out)
-	assert.NotContains(t, string(out), "still held", "the manager released the finalizers; the fallback was not needed")
+	out := undeploy(undeployCtx, t)
+	assert.NotContains(t, out, "still held", "the manager released the finalizers; the fallback was not needed")
 	t.Logf("make undeploy with 3 runs held by finalizers: %s", time.Since(began).Round(time.Millisecond))
 
-	err = node.Client.Get(ctx, client.ObjectKey{Name: "workflowexecutions.workflowexecution.kubernaut.ai"}, &apiextensionsv1.CustomResourceDefinition{})
+	err := node.Client.Get(ctx, client.ObjectKey{Name: "workflowexecutions.workflowexecution.kubernaut.ai"}, &apiextensionsv1.CustomResourceDefinition{})
 	assert.True(t, apierrors.IsNotFound(err), "the CRD is gone: %v", err)
 	prs := &tektonv1.PipelineRunList{}
 	require.NoError(t, node.Client.List(ctx, prs, client.InNamespace(runs)))
