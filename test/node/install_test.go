@@ -1,6 +1,12 @@
 package node
 
 import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,12 +40,38 @@ func TestMakeDeployRunsTwoReadyReplicasUnderTheirOwnIdentityOneLeading(t *testin
 	assert.True(t, names[holder], "the leader %q is one of the two replicas %v", holder, names)
 }
 
-func TestTheApiserverReachesTheWebhookThroughItsService(t *testing.T) {
-	we := newWE("labelled", "greets")
-	require.NoError(t, node.Client.Create(t.Context(), we))
-	// The labels are in the object the apiserver stored: the mutating webhook,
-	// behind the Service, added them during the CREATE.
-	assert.Equal(t, "greets", we.Labels[wfev1.LabelWorkflowID])
-	assert.Equal(t, "rr-labelled", we.Labels[wfev1.LabelCorrelationID])
-	waitFor(t, we, 2*time.Minute, completeIs("True", wfev1.ReasonPipelineSucceeded))
+// The apiserver picks one endpoint of the Service per call: ten creates reach
+// both replicas (all ten miss one with probability 1/1024), and every one
+// comes back labelled by the mutating webhook during its CREATE.
+func TestTheApiserverReachesTheWebhookOfEitherReplicaThroughItsService(t *testing.T) {
+	for i := range 10 {
+		we := newWE(fmt.Sprintf("labelled-%d", i), "greets")
+		require.NoError(t, node.Client.Create(t.Context(), we))
+		assert.Equal(t, "greets", we.Labels[wfev1.LabelWorkflowID], we.Name)
+		assert.Equal(t, "rr-"+we.Name, we.Labels[wfev1.LabelCorrelationID], we.Name)
+	}
+	waitFor(t, newWE("labelled-0", "greets"), 2*time.Minute, completeIs("True", wfev1.ReasonPipelineSucceeded))
+}
+
+// Each replica, leader or not, serves the create path: a self-managed
+// replica that registered its handlers only when leading answered 404 while
+// Ready (found here). The call goes to each pod's address; TLS is not
+// verified, since only the handler is in question.
+func TestEveryReplicaServesTheWebhookNotOnlyTheLeader(t *testing.T) {
+	pods, err := node.ManagerPods(t.Context())
+	require.NoError(t, err)
+	review := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","operation":"CREATE",` +
+		`"kind":{"group":"workflowexecution.kubernaut.ai","version":"v1alpha1","kind":"WorkflowExecution"},` +
+		`"resource":{"group":"workflowexecution.kubernaut.ai","version":"v1alpha1","resource":"workflowexecutions"},` +
+		`"object":{"apiVersion":"workflowexecution.kubernaut.ai/v1alpha1","kind":"WorkflowExecution","metadata":{"name":"x"},` +
+		`"spec":{"remediationRequestRef":{"name":"rr-x"},"workflowRef":{"workflowId":"w"}}}}}`
+	httpc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // only the handler is in question
+	for _, p := range pods {
+		resp, err := httpc.Post("https://"+net.JoinHostPort(p.Status.PodIP, "9443")+"/mutate-workflowexecution", "application/json", strings.NewReader(review))
+		require.NoError(t, err, p.Name)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s (leader %s): %s", p.Name, leader(t), body)
+		assert.Contains(t, string(body), `"allowed":true`, p.Name)
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"kubernaut.ai/wfe-conditions/webhook"
 )
@@ -64,8 +63,10 @@ func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string, uniqueNames b
 	if err != nil {
 		return nil, fmt.Errorf("set up certificate rotation: %w", err)
 	}
-	// The webhook server is added to the manager once the certificate exists.
-	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+	// The handlers are registered once the certificate exists, in every
+	// replica: a plain RunnableFunc would run in the leader only, and the
+	// other replicas would answer 404 while Ready.
+	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
 		select {
 		case <-ready:
 			webhook.Register(mgr.GetWebhookServer())
@@ -84,3 +85,12 @@ func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string, uniqueNames b
 		}
 	}, nil
 }
+
+// everyReplica is a runnable that runs whether or not this replica leads.
+type everyReplica func(context.Context) error
+
+// Start implements manager.Runnable.
+func (f everyReplica) Start(ctx context.Context) error { return f(ctx) }
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable.
+func (everyReplica) NeedLeaderElection() bool { return false }
