@@ -98,7 +98,9 @@ func undeploy(ctx context.Context, t *testing.T) string {
 	cmd := exec.CommandContext(ctx, "make", "-s", "--no-print-directory", "undeploy", "OVERLAY=self-managed", "IMG="+image)
 	cmd.Dir, cmd.Env = root, append(cmd.Environ(), "KUBECONFIG="+node.Kubeconfig)
 	cmd.WaitDelay = 10 * time.Second // kubectl, make's child, may outlive a killed make
+	began := time.Now()
 	out, err := cmd.CombinedOutput()
+	undeploys = append(undeploys, [2]time.Time{began, time.Now()})
 	require.NoError(t, err, "make undeploy: %s", out)
 	return string(out)
 }
