@@ -18,9 +18,10 @@ import (
 // manager pods call collectManagerLogs first.
 var managerLogs = map[string][]time.Time{}
 
-// undeploys are the times `make undeploy` ran: it removes the manager's RBAC
-// while its pods still run, so their denials then are the teardown's, not
-// the product's.
+// undeploys are the times `make undeploy` ran, which removes the manager's
+// RBAC while its pods still run, and the time the previous release ran under
+// its own manifests (its leader-election Role could not create Events): the
+// denials then are the teardown's or the old release's, not this build's.
 var undeploys [][2]time.Time
 
 func duringUndeploy(at time.Time) bool {
@@ -101,7 +102,7 @@ func noForbidden() error {
 			}
 		}
 	}
-	fmt.Printf("the manager's requests in the audit log: %d, denied: %d (and %d during make undeploy); manager log files: %d, lines with \"forbidden\": %d\n",
+	fmt.Printf("the manager's requests in the audit log: %d, denied: %d (and %d during make undeploy or the previous release); manager log files: %d, lines with \"forbidden\": %d\n",
 		total, len(denied), teardown, logs, forbidden)
 	switch {
 	case total == 0:

@@ -32,6 +32,7 @@ func TestARollingUpgradeFromThePreviousReleaseWhileTwentyRunLosesNothing(t *test
 	prevTar, prevConfig := buildPreviousImage(t)
 	require.NoError(t, node.ImportImage(ctx, prevTar))
 	args := []string{"--pipeline-source=cluster", "--datastorage-url=" + ds.URL}
+	previousRan := time.Now()
 	apply(ctx, t, render(t, prevConfig, previousImage, args...))
 	require.NoError(t, node.WaitRolledOut(ctx, 3*time.Minute), "the previous release runs")
 
@@ -60,6 +61,7 @@ func TestARollingUpgradeFromThePreviousReleaseWhileTwentyRunLosesNothing(t *test
 		Namespace: wfev1.InstallNamespace, Name: "wfe-conditions-webhook-server-cert"}})))
 	apply(ctx, t, kinds(current, "CustomResourceDefinition", true))
 	require.NoError(t, node.WaitRolledOut(ctx, 5*time.Minute))
+	undeploys = append(undeploys, [2]time.Time{previousRan, time.Now()})
 	t.Logf("rolling upgrade %s -> this build with 20 WorkflowExecutions running: %s", previousImage, time.Since(began).Round(time.Millisecond))
 	pods, err := node.ManagerPods(ctx)
 	require.NoError(t, err)
