@@ -7,12 +7,23 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
-# Every tool the tests and `make dev` run, built from the Go module proxy.
-TOOLS := etcd kube-apiserver kubectl controller-gen crd-ref-docs kustomize tekton-controller kwok golangci-lint promtool prometheus
-# The real node's programs (test/cluster): kubelet and its peers, containerd,
-# the CNI plugins, crictl, and the helpers Tekton puts into TaskRun pods.
-NODE_TOOLS := kubelet kube-proxy kube-controller-manager kube-scheduler containerd containerd-shim-runc-v2 ctr crictl \
-	bridge loopback host-local portmap tekton-entrypoint tekton-nop tekton-workingdirinit tekton-sidecarlogresults
+# Every tool the tests and `make dev` run, built from the Go module proxy, in
+# two lanes that build side by side: the tools of hack/tools/kubernetes (one
+# module, so they share one compile of the Kubernetes libraries), and the rest.
+TOOLS_KUBE := kube-apiserver kubectl tekton-controller kwok
+TOOLS_OTHER := etcd controller-gen crd-ref-docs kustomize golangci-lint promtool prometheus
+# The real node's programs (test/cluster): kubelet and its peers, the helpers
+# Tekton puts into TaskRun pods, containerd, the CNI plugins and crictl.
+NODE_TOOLS_KUBE := kubelet kube-proxy kube-controller-manager kube-scheduler \
+	tekton-entrypoint tekton-nop tekton-workingdirinit tekton-sidecarlogresults
+NODE_TOOLS_OTHER := containerd containerd-shim-runc-v2 ctr crictl bridge loopback host-local portmap
+if_node = $(if $(filter off,$(REAL_NODE)),,$(1))
+# One build flavour for everything: the tools, `make image` and the
+# Dockerfile build static binaries with -trimpath, and the project's own
+# builds and tests use the same flags so a cold build compiles each shared
+# package once (hack/tools/kubernetes pins the same versions as go.mod).
+export CGO_ENABLED := 0
+export GOFLAGS := $(strip $(filter-out -trimpath,$(shell go env GOFLAGS)) -trimpath)
 # What the real node needs from Debian: runc, iptables (nft backend) and
 # conntrack for pods and Services, a static busybox for step images, nft and
 # ip to clean up.
@@ -165,7 +176,10 @@ build: ## Build the manager binary into bin/.
 
 .PHONY: tools
 tools: ## Build every tool the tests and make dev run into bin/ (only when missing or when its pinned version changed).
-	@for t in $(TOOLS) $(if $(filter off,$(REAL_NODE)),,$(NODE_TOOLS)); do hack/build-tool.sh $$t; done
+	@lane() { for t in "$$@"; do hack/build-tool.sh $$t || return 1; done; }; \
+	lane $(TOOLS_KUBE) $(call if_node,$(NODE_TOOLS_KUBE)) & kube=$$!; \
+	lane $(TOOLS_OTHER) $(call if_node,$(NODE_TOOLS_OTHER)) & other=$$!; \
+	status=0; wait $$kube || status=1; wait $$other || status=1; exit $$status
 	@touch $(BIN)/.tools
 
 .PHONY: node-prereqs

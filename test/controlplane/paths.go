@@ -17,13 +17,31 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// RepoRoot is the folder holding the project's go.mod.
+// module is the project's module path, as go.mod declares it.
+const module = "kubernaut.ai/wfe-conditions"
+
+// RepoRoot is the folder holding the project's go.mod. It is found from this
+// file's path, or, in a binary built with -trimpath (as make builds them),
+// from the working folder up: go test runs in the package's folder, and the
+// programs under hack/ run from the repository's root.
 func RepoRoot() (string, error) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", errors.New("cannot locate the repository root")
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		return filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
 	}
-	return filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.HasPrefix(data, []byte("module "+module+"\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("cannot locate the repository root: run from inside it")
+		}
+		dir = parent
+	}
 }
 
 // Binary returns the path of a tool built into bin/, or an error that says how

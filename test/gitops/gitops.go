@@ -5,12 +5,12 @@
 package gitops
 
 import (
-	"errors"
 	"path/filepath"
-	"runtime"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
 // Argo CD's health statuses the script returns.
@@ -30,11 +30,11 @@ var FluxOf = map[string]kstatus.Status{
 // Dir is config/gitops of this repository. config holds no Go package, so
 // the files are read at run time rather than embedded.
 func Dir() (string, error) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", errors.New("cannot locate the repository")
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return "", err
 	}
-	return filepath.Abs(filepath.Join(filepath.Dir(file), "..", "..", "config", "gitops"))
+	return filepath.Join(root, "config", "gitops"), nil
 }
 
 // Verdict is what each tool says of one WorkflowExecution.

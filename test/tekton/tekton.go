@@ -285,7 +285,7 @@ func stagesFile(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd.Dir = filepath.Join(root, "hack", "tools", "kwok")
+	cmd.Dir = filepath.Join(root, "hack", "tools", "kubernetes")
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("locate the kwok module: %w", err)
