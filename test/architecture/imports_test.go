@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"kubernaut.ai/wfe-conditions/test/controlplane"
 )
 
 const (
@@ -196,16 +197,9 @@ func loadGraph(t *testing.T) (graph []pkg) {
 	return graph
 }
 
-// repoRoot walks up from the working directory to the folder holding go.mod.
+// repoRoot is the folder holding the project's go.mod.
 func repoRoot(t *testing.T) string {
-	dir, err := os.Getwd()
+	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no go.mod above %s", dir)
-		dir = parent
-	}
+	return root
 }
