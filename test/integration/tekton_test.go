@@ -36,9 +36,11 @@ func (tk tekton) pipelineRunOf(we *wfev1.WorkflowExecution, namespace string) *t
 	pr := &tektonv1.PipelineRun{}
 	key := client.ObjectKey{Namespace: namespace, Name: reconciler.PipelineRunName(got)}
 	// Generous: with a thousand new WorkflowExecutions, first visits go
-	// ahead of PipelineRun creation, and another suite may share the CPUs.
+	// ahead of PipelineRun creation, and in make test the other packages and
+	// the real node (with its own thousand) share the two CPUs; 30 s was
+	// once not enough there.
 	require.Eventually(tk.t, func() bool { return tk.cp.Client.Get(tk.t.Context(), key, pr) == nil },
-		30*time.Second, 10*time.Millisecond, "no PipelineRun %s", key)
+		120*time.Second, 10*time.Millisecond, "no PipelineRun %s", key)
 	return pr
 }
 
