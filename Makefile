@@ -7,17 +7,37 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(BIN)/controller-gen
-# Every tool the tests and `make dev` run, built from the Go module proxy, in
-# two lanes that build side by side: the tools of hack/tools/kubernetes (one
-# module, so they share one compile of the Kubernetes libraries), and the rest.
+# The tools, built from the Go module proxy by hack/build-tool.sh (which skips
+# one already built at its pinned version). Each target builds only the tools
+# it runs, in two lanes that build side by side: the tools of
+# hack/tools/kubernetes (one module, so they share one compile of the
+# Kubernetes libraries), and the rest.
 TOOLS_KUBE := kube-apiserver kubectl tekton-controller kwok
 TOOLS_OTHER := etcd controller-gen crd-ref-docs kustomize golangci-lint promtool prometheus
-# The real node's programs (test/cluster): kubelet and its peers, the helpers
+# What `make dev` and the API-backed tests start.
+DEV_TOOLS := etcd kube-apiserver kubectl kustomize tekton-controller kwok
+# The real node's programs (test/framework/cluster): kubelet and its peers, the helpers
 # Tekton puts into TaskRun pods, containerd, the CNI plugins and crictl.
 NODE_TOOLS_KUBE := kubelet kube-proxy kube-controller-manager kube-scheduler \
 	tekton-entrypoint tekton-nop tekton-workingdirinit tekton-sidecarlogresults
 NODE_TOOLS_OTHER := containerd containerd-shim-runc-v2 ctr crictl bridge loopback host-local portmap
-if_node = $(if $(filter off,$(REAL_NODE)),,$(1))
+NODE_TOOLS := $(NODE_TOOLS_KUBE) $(NODE_TOOLS_OTHER)
+# build_tools builds the named tools in the two lanes; a failure in either
+# fails the target.
+define build_tools
+	@lane() { for t in "$$@"; do hack/build-tool.sh $$t || return 1; done; }; \
+	lane $(filter $(TOOLS_KUBE) $(NODE_TOOLS_KUBE),$(1)) & kube=$$!; \
+	lane $(filter-out $(TOOLS_KUBE) $(NODE_TOOLS_KUBE),$(1)) & other=$$!; \
+	status=0; wait $$kube || status=1; wait $$other || status=1; exit $$status
+endef
+# The real-node layer runs where the host allows it (hack/preflight.sh):
+# REAL_NODE=auto (default) leaves it out elsewhere and says so at the end of
+# make test; REAL_NODE=on, or CI=true, fails at once instead; REAL_NODE=off
+# leaves it out.
+REAL_NODE ?= auto
+NODE_OFF := $(shell REAL_NODE=$(REAL_NODE) hack/preflight.sh)
+if_node = $(if $(NODE_OFF),,$(1))
+
 # One build flavour for everything: the tools, `make image` and the
 # Dockerfile build static binaries with -trimpath, and the project's own
 # builds and tests use the same flags so a cold build compiles each shared
@@ -48,18 +68,21 @@ LDFLAGS := -X kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring.Version=$(VE
 ##@ Development
 
 .PHONY: dev
-dev: tools build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig); NODE=real runs it as pods on a real node (root).
+dev: build ## Run the product on a local control plane (kubeconfig in .dev/kubeconfig); NODE=real runs it as pods on a real node (root).
+	$(call build_tools,$(DEV_TOOLS) $(if $(filter real,$(NODE)),$(NODE_TOOLS)))
 	@if [ "$(NODE)" = real ]; then $(MAKE) --no-print-directory node-prereqs; fi
 	go build -o $(BIN)/dev ./hack/dev
 	exec $(BIN)/dev --dir .dev $(if $(NODE),--node=$(NODE)) $(if $(DATASTORAGE_URL),--datastorage-url=$(DATASTORAGE_URL))
 
 .PHONY: bench
-bench: tools build ## Measure the product next to the apiserver's floor; prints a table, JSON in .bench/.
+bench: build ## Measure the product next to the apiserver's floor; prints a table, JSON in .bench/.
+	$(call build_tools,etcd kube-apiserver)
 	go build -o $(BIN)/bench ./hack/bench
 	$(BIN)/bench --out .bench $(BENCH_FLAGS)
 
 .PHONY: manifests
-manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from markers.
+manifests: ## Generate the CRD, RBAC and webhook manifests from markers.
+	@hack/build-tool.sh controller-gen
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
@@ -67,11 +90,13 @@ manifests: $(BIN)/.tools ## Generate the CRD, RBAC and webhook manifests from ma
 	cp config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml charts/wfe-conditions/files/
 
 .PHONY: generate
-generate: $(BIN)/.tools ## Generate deepcopy code from markers.
+generate: ## Generate deepcopy code from markers.
+	@hack/build-tool.sh controller-gen
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths="./api/..."
 
 .PHONY: docs
-docs: $(BIN)/.tools ## Generate docs/api-reference.md from the API's Go types.
+docs: ## Generate docs/api-reference.md from the API's Go types.
+	@hack/build-tool.sh crd-ref-docs
 	$(BIN)/crd-ref-docs --source-path=./api --config=hack/crd-ref-docs.yaml --renderer=markdown \
 		--output-path=docs/api-reference.md --log-level=WARN
 
@@ -80,11 +105,13 @@ fmt: ## Run go fmt.
 	go fmt ./...
 
 .PHONY: lint
-lint: $(BIN)/.tools ## Run golangci-lint (.golangci.yml: vet, staticcheck, errcheck, revive, gocyclo, misspell, gofmt, goimports).
+lint: ## Run golangci-lint (.golangci.yml: vet, staticcheck, errcheck, revive, gocyclo, misspell, gofmt, goimports).
+	@hack/build-tool.sh golangci-lint
 	$(BIN)/golangci-lint run ./...
 
 .PHONY: lint-fix
-lint-fix: $(BIN)/.tools ## Apply the fixes golangci-lint knows (formatting, imports).
+lint-fix: ## Apply the fixes golangci-lint knows (formatting, imports).
+	@hack/build-tool.sh golangci-lint
 	$(BIN)/golangci-lint run --fix ./...
 
 GENERATED = config/crd/bases charts/wfe-conditions/files/workflowexecution.kubernaut.ai_workflowexecutions.yaml config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
@@ -98,45 +125,91 @@ verify-generated: ## Regenerate; fail when the generated files were stale.
 		echo "Generated files were stale (now regenerated; commit them):"; \
 		git status --short -- $(GENERATED); exit 1; fi
 
+# The lanes. Every package of the module is in exactly one: the unit lane is
+# what the others leave, and a unit test that reaches for bin/ fails
+# (paths.Binary refuses it under WFE_TEST_LANE=unit).
+INTEGRATION_PKGS := ./test/crd ./test/integration ./test/install ./test/security ./test/reliability \
+	./test/chart ./test/alerts ./test/framework/controlplane ./hack/dev
+E2E_PKGS := ./test/e2e
+NODE_PKGS := ./test/framework/cluster ./test/node
+# PKG and RUN narrow a lane: make test-unit PKG=./reconciler RUN=TestX.
+PKG ?=
+RUN ?=
+run_flags = $(GO_TEST_FLAGS) $(if $(RUN),-run '$(RUN)')
+unit_pkgs = $(shell go list ./... | grep -v -x -F $(foreach p,$(INTEGRATION_PKGS) $(E2E_PKGS) $(NODE_PKGS),-e kubernaut.ai/wfe-conditions/$(patsubst ./%,%,$(p))))
+
+.PHONY: preflight
+preflight: ## Say whether this host runs the real-node layer; fail when it must (REAL_NODE=on or CI=true) and cannot.
+	@if [ -n "$(NODE_OFF)" ] && { [ "$(REAL_NODE)" = on ] || [ "$(CI)" = true ]; } && [ "$(REAL_NODE)" != off ]; then \
+		echo "preflight: the real-node layer cannot run here: $(NODE_OFF) (REAL_NODE=off leaves it out; docs/testing.md)"; exit 1; fi
+	@if [ -n "$(NODE_OFF)" ]; then echo "preflight: real-node layer left out: $(NODE_OFF)"; else echo "preflight: the real-node layer runs"; fi
+
+.PHONY: test-unit
+test-unit: ## Run the tests that need no tool in bin/ (under a minute warm).
+	WFE_TEST_LANE=unit KUBEBUILDER_ASSETS=/nonexistent go test $(run_flags) $(or $(PKG),$(unit_pkgs))
+
+.PHONY: test-integration
+test-integration: build ## Run the suites on a real kube-apiserver (the webhook over TLS, the manager in-process or as its binary).
+	$(call build_tools,$(DEV_TOOLS) promtool prometheus)
+	go test $(run_flags) $(or $(PKG),$(INTEGRATION_PKGS))
+
+.PHONY: test-e2e
+test-e2e: build ## Run the suites with Tekton's real controller on kwok, and Prometheus.
+	$(call build_tools,$(DEV_TOOLS) promtool prometheus)
+	go test $(run_flags) $(or $(PKG),$(E2E_PKGS))
+
+.PHONY: test-node
+test-node: preflight build ## Run the real-node layer: our image as pods on a real kubelet (root, Linux, cgroup v1).
+	@if [ -n "$(NODE_OFF)" ]; then echo "real-node layer NOT RUN: $(NODE_OFF)"; exit 0; fi; \
+	$(MAKE) --no-print-directory node-prereqs && \
+	$(MAKE) --no-print-directory tools-node && \
+	go test $(run_flags) -p 1 $(or $(PKG),$(NODE_PKGS))
+
+.PHONY: tools-node
+tools-node:
+	$(call build_tools,$(DEV_TOOLS) $(NODE_TOOLS))
+
 .PHONY: test
-# The real-node packages run one at a time (they share the machine's one
-# node), beside the others: they spend about 40% of their time waiting on
-# pods, which the others fill, so the two together keep both cores busy.
-NODE_TEST_PKGS := ./test/cluster ./test/node
-test: tools build node-prereqs verify-generated lint ## Run every test against a real kube-apiserver and a real node (builds what it needs; REAL_NODE=off leaves the node out).
-	@status=0; pkgs=$$(go list ./...) || exit 1; \
-	go test $(GO_TEST_FLAGS) -p 1 $(NODE_TEST_PKGS) & node=$$!; \
-	go test $(GO_TEST_FLAGS) $$(echo "$$pkgs" | grep -v -E '/test/(cluster|node)$$') || status=1; \
-	wait $$node || status=1; \
+# Everything, as CI runs it. The real-node packages run one at a time (they
+# share the machine's one node), beside the others: they spend about 40% of
+# their time waiting on pods, which the others fill.
+test: preflight tools build node-prereqs verify-generated lint ## Run every test (builds what it needs; the real-node layer where the host allows it, see REAL_NODE).
+	@status=0; \
+	if [ -z "$(NODE_OFF)" ]; then go test $(GO_TEST_FLAGS) -p 1 $(NODE_PKGS) & node=$$!; fi; \
+	WFE_TEST_LANE=unit KUBEBUILDER_ASSETS=/nonexistent go test $(GO_TEST_FLAGS) $(unit_pkgs) || status=1; \
+	go test $(GO_TEST_FLAGS) $(INTEGRATION_PKGS) $(E2E_PKGS) || status=1; \
+	if [ -n "$${node:-}" ]; then wait $$node || status=1; fi; \
+	if [ -n "$(NODE_OFF)" ]; then echo "real-node layer NOT RUN: $(NODE_OFF)"; fi; \
 	exit $$status
 
 ##@ Deployment
 
 IMG ?= wfe-conditions:latest
 KUSTOMIZE := $(BIN)/kustomize
-KUBECTL ?= $(BIN)/kubectl
+# KUBECTL is the kubectl on PATH, or bin/kubectl (built when it is used).
+KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(BIN)/kubectl)
 # OVERLAY=self-managed installs without cert-manager.
 OVERLAY ?= default
 
 .PHONY: install
-install: $(BIN)/.tools ## Install the CRD into the cluster of $$KUBECONFIG.
+install: kustomize kubectl ## Install the CRD into the cluster of $$KUBECONFIG.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
 
 .PHONY: uninstall
-uninstall: $(BIN)/.tools ## Remove the CRD (and with it every WorkflowExecution).
+uninstall: kustomize kubectl ## Remove the CRD (and with it every WorkflowExecution).
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
 
 .PHONY: deploy
-deploy: $(BIN)/.tools ## Install everything; IMG= selects the image, OVERLAY=self-managed skips cert-manager.
+deploy: kustomize kubectl ## Install everything; IMG= selects the image, OVERLAY=self-managed skips cert-manager.
 	$(MAKE) --no-print-directory render-installer OUT=- | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
-undeploy: $(BIN)/.tools ## Remove everything deploy installed, WorkflowExecutions first (the manager releases their finalizers).
+undeploy: kustomize kubectl ## Remove everything deploy installed, WorkflowExecutions first (the manager releases their finalizers).
 	hack/undeploy.sh $(KUBECTL)
 	$(MAKE) --no-print-directory render-installer OUT=- | $(KUBECTL) delete --ignore-not-found -f -
 
 .PHONY: build-installer
-build-installer: $(BIN)/.tools ## Write everything into one dist/install.yaml.
+build-installer: kustomize ## Write everything into one dist/install.yaml.
 	@mkdir -p dist
 	$(MAKE) --no-print-directory render-installer OUT=dist/install.yaml
 
@@ -180,11 +253,15 @@ build: ## Build the manager binary into bin/.
 
 .PHONY: tools
 tools: ## Build every tool the tests and make dev run into bin/ (only when missing or when its pinned version changed).
-	@lane() { for t in "$$@"; do hack/build-tool.sh $$t || return 1; done; }; \
-	lane $(TOOLS_KUBE) $(call if_node,$(NODE_TOOLS_KUBE)) & kube=$$!; \
-	lane $(TOOLS_OTHER) $(call if_node,$(NODE_TOOLS_OTHER)) & other=$$!; \
-	status=0; wait $$kube || status=1; wait $$other || status=1; exit $$status
-	@touch $(BIN)/.tools
+	$(call build_tools,$(TOOLS_KUBE) $(TOOLS_OTHER) $(call if_node,$(NODE_TOOLS)))
+
+.PHONY: kustomize
+kustomize:
+	@hack/build-tool.sh kustomize
+
+.PHONY: kubectl
+kubectl:
+	@if [ "$(KUBECTL)" = "$(BIN)/kubectl" ]; then hack/build-tool.sh kubectl; fi
 
 .PHONY: node-prereqs
 node-prereqs: ## Install the Debian packages the real node needs, when missing (root; idempotent).
@@ -193,6 +270,3 @@ node-prereqs: ## Install the Debian packages the real node needs, when missing (
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "node-prereqs: root is needed to install $$(echo $$missing) (or REAL_NODE=off, see docs/testing.md)"; exit 1; fi; \
 		echo "installing $$(echo $$missing)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
-
-$(BIN)/.tools: hack/build-tool.sh
-	@$(MAKE) --no-print-directory tools

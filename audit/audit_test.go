@@ -22,7 +22,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 func startServer(t *testing.T) *datastorage.Server {
@@ -35,7 +35,7 @@ func finishedWE(name string, failed bool) *wfev1.WorkflowExecution {
 	start := metav1.NewTime(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
 	end := metav1.NewTime(start.Add(95 * time.Second))
 	we := &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "payment", Name: name, Generation: 1,
+		ObjectMeta: metav1.ObjectMeta{Namespace: "payment", Name: name, Generation: 1, UID: types.UID("uid-" + name),
 			Labels: map[string]string{wfev1.LabelCorrelationID: "rr-payment-api-oomkilled"}},
 		Spec: wfev1.WorkflowExecutionSpec{
 			RemediationRequestRef: corev1.ObjectReference{Name: "rr-payment-api-oomkilled"},
@@ -111,8 +111,10 @@ func TestParseResponse(t *testing.T) {
 		{"400 with a problem is final and carries the detail", 400, "application/problem+json",
 			`{"type":"https://kubernaut.ai/problems/validation-error","title":"Validation Error","status":400,"detail":"event_type is invalid","field_errors":{"b":"bad","a":"worse"}}`,
 			true, false, "DataStorage answered 400 Bad Request: Validation Error: event_type is invalid; a: worse; b: bad"},
-		{"401 is final", 401, "", ``, true, false, "DataStorage answered 401 Unauthorized"},
-		{"403 is final", 403, "application/problem+json", `{"title":"Forbidden","status":403}`, true, false, "403 Forbidden: Forbidden"},
+		{"401 is retried, and says the token was rejected", 401, "application/problem+json", `{"type":"about:blank","title":"Unauthorized","status":401}`,
+			true, true, "DataStorage answered 401 Unauthorized: the token was rejected"},
+		{"403 is retried, and names the permissions the identity lacks", 403, "application/problem+json", `{"type":"about:blank","title":"Forbidden","status":403}`,
+			true, true, "403 Forbidden: the token's identity lacks get or create on services/data-storage-service"},
 		{"408 is retried", 408, "", ``, true, true, "408"},
 		{"429 is retried", 429, "", ``, true, true, "429"},
 		{"500 is retried", 500, "text/plain", `oops`, true, true, "500 Internal Server Error"},
@@ -202,10 +204,10 @@ func TestOneBadPayloadDoesNotTakeItsBatchDown(t *testing.T) {
 	require.Eventually(t, func() bool { return len(s.Events()) == 8 }, 2*time.Second, 10*time.Millisecond, "the 4 good WEs' 8 events arrive")
 	cancel()
 	require.NoError(t, <-done)
-	bad := d.State(types.NamespacedName{Namespace: "payment", Name: "we-2"})
+	bad := d.State("uid-we-2")
 	require.NotNil(t, bad.Err)
 	assert.True(t, bad.Final)
-	good := d.State(types.NamespacedName{Namespace: "payment", Name: "we-0"})
+	good := d.State("uid-we-0")
 	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, good.Acknowledged)
 	assert.Nil(t, good.Err)
 }

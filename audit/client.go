@@ -98,7 +98,15 @@ func newTransport(pool *x509.CertPool) *http.Transport {
 // Send posts one batch. It returns nil when DataStorage acknowledged it (201,
 // or 202 queued), else a *DeliveryError.
 func (c *Client) Send(ctx context.Context, events []Event) error {
-	body, err := json.Marshal(events)
+	now := time.Now()
+	stamped := make([]Event, len(events))
+	for i, e := range events {
+		stamped[i] = e
+		if !e.at.IsZero() {
+			stamped[i].EventTimestamp = sendTimestamp(e.at, now)
+		}
+	}
+	body, err := json.Marshal(stamped)
 	if err != nil {
 		return &DeliveryError{Message: fmt.Sprintf("encode audit events: %v", err)}
 	}
@@ -125,6 +133,9 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
 		return redirectError(resp)
 	}
+	if resp.StatusCode == http.StatusUnauthorized && c.token != nil {
+		c.token.invalidate() // read the file again before the retry
+	}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return parseResponse(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 }
@@ -142,6 +153,13 @@ type tokenFile struct {
 	modTime time.Time
 	size    int64
 	token   string
+}
+
+// invalidate makes the next read take the file's content, changed or not.
+func (t *tokenFile) invalidate() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.token = ""
 }
 
 func (t *tokenFile) read() (string, error) {

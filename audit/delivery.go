@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -36,9 +37,13 @@ type Options struct {
 // order, so that started is never acknowledged after completed.
 type item struct {
 	key    types.NamespacedName
+	uid    types.UID
 	types  []string
 	events []Event
 	queued time.Time
+	// size is the events' encoded size, for batches under DataStorage's
+	// body limit.
+	size int
 }
 
 // State is what the delivery knows of one WorkflowExecution's events.
@@ -64,9 +69,11 @@ type Delivery struct {
 	log    logr.Logger
 	queue  chan item
 
+	// Keyed by UID, never by name: a WorkflowExecution re-created under an
+	// old name is another execution, with its own events.
 	mu       sync.Mutex
-	inFlight map[types.NamespacedName]map[string]bool
-	states   map[types.NamespacedName]*State
+	inFlight map[types.UID]map[string]bool
+	states   map[types.UID]*State
 }
 
 // NewDelivery builds a delivery; run it with Start.
@@ -74,8 +81,8 @@ func NewDelivery(sender Sender, opts Options, notify func(types.NamespacedName),
 	return &Delivery{
 		sender: sender, opts: opts, notify: notify, log: log,
 		queue:    make(chan item, opts.QueueSize),
-		inFlight: map[types.NamespacedName]map[string]bool{},
-		states:   map[types.NamespacedName]*State{},
+		inFlight: map[types.UID]map[string]bool{},
+		states:   map[types.UID]*State{},
 	}
 }
 
@@ -83,13 +90,13 @@ func NewDelivery(sender Sender, opts Options, notify func(types.NamespacedName),
 // already on their way, acknowledged, or failed for good. It returns false when
 // the queue is full: the events stay unacknowledged and are offered again later.
 func (d *Delivery) Offer(we *wfev1.WorkflowExecution, pending []string) bool {
-	key := types.NamespacedName{Namespace: we.Namespace, Name: we.Name}
+	key, uid := types.NamespacedName{Namespace: we.Namespace, Name: we.Name}, we.UID
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := d.states[key]
+	st := d.states[uid]
 	var send []string
 	for _, t := range pending {
-		if d.inFlight[key][t] || (st != nil && (slices.Contains(st.Acknowledged, t) || slices.Contains(st.refused, t))) {
+		if d.inFlight[uid][t] || (st != nil && (slices.Contains(st.Acknowledged, t) || slices.Contains(st.refused, t))) {
 			continue
 		}
 		send = append(send, t)
@@ -97,9 +104,12 @@ func (d *Delivery) Offer(we *wfev1.WorkflowExecution, pending []string) bool {
 	if len(send) == 0 {
 		return true
 	}
-	it := item{key: key, types: send, queued: time.Now()}
+	it := item{key: key, uid: uid, types: send, queued: time.Now()}
 	for _, t := range send {
 		it.events = append(it.events, buildEvent(we, t))
+	}
+	if data, err := json.Marshal(it.events); err == nil {
+		it.size = len(data)
 	}
 	select {
 	case d.queue <- it:
@@ -107,31 +117,31 @@ func (d *Delivery) Offer(we *wfev1.WorkflowExecution, pending []string) bool {
 		metricQueueFull.Inc()
 		return false
 	}
-	if d.inFlight[key] == nil {
-		d.inFlight[key] = map[string]bool{}
+	if d.inFlight[uid] == nil {
+		d.inFlight[uid] = map[string]bool{}
 	}
 	for _, t := range send {
-		d.inFlight[key][t] = true
+		d.inFlight[uid][t] = true
 	}
 	metricQueueDepth.Set(float64(len(d.queue)))
 	return true
 }
 
 // State returns a copy of what the delivery knows of the WorkflowExecution.
-func (d *Delivery) State(key types.NamespacedName) State {
+func (d *Delivery) State(uid types.UID) State {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if st := d.states[key]; st != nil {
+	if st := d.states[uid]; st != nil {
 		return State{Acknowledged: append([]string(nil), st.Acknowledged...), Err: st.Err, Final: st.Final}
 	}
 	return State{}
 }
 
 // Recorded forgets acknowledgements the status now records.
-func (d *Delivery) Recorded(key types.NamespacedName, recorded []string) {
+func (d *Delivery) Recorded(uid types.UID, recorded []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := d.states[key]
+	st := d.states[uid]
 	if st == nil {
 		return
 	}
@@ -143,15 +153,17 @@ func (d *Delivery) Recorded(key types.NamespacedName, recorded []string) {
 	}
 	st.Acknowledged = keep
 	if len(keep) == 0 && st.Err == nil && len(st.refused) == 0 {
-		delete(d.states, key)
+		delete(d.states, uid)
 	}
 }
 
-// Forget drops all state of a deleted WorkflowExecution.
-func (d *Delivery) Forget(key types.NamespacedName) {
+// Forget drops all state of a deleted WorkflowExecution, in flight included:
+// a batch still on its way settles without recording anything for it.
+func (d *Delivery) Forget(uid types.UID) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.states, key)
+	delete(d.states, uid)
+	delete(d.inFlight, uid)
 }
 
 // Start sends batches until ctx ends. Events still queued then are not lost:
@@ -160,11 +172,11 @@ func (d *Delivery) Start(ctx context.Context) error {
 	ticker := time.NewTicker(d.opts.FlushInterval)
 	defer ticker.Stop()
 	var batch []item
-	count := 0
+	count, size := 0, 0
 	flush := func() {
 		if len(batch) > 0 {
 			d.deliver(ctx, batch)
-			batch, count = nil, 0
+			batch, count, size = nil, 0, 0
 		}
 	}
 	for {
@@ -173,8 +185,12 @@ func (d *Delivery) Start(ctx context.Context) error {
 			return nil
 		case it := <-d.queue:
 			metricQueueDepth.Set(float64(len(d.queue)))
+			if count+len(it.events) > d.opts.BatchSize || size+it.size > maxBatchBytes {
+				flush()
+			}
 			batch = append(batch, it)
-			if count += len(it.events); count >= d.opts.BatchSize {
+			count, size = count+len(it.events), size+it.size
+			if count >= d.opts.BatchSize {
 				flush()
 			}
 		case <-ticker.C:
@@ -182,6 +198,13 @@ func (d *Delivery) Start(ctx context.Context) error {
 		}
 	}
 }
+
+// DataStorage answers 413 to a body over 5 MiB; a batch stays under
+// maxBatchBytes, unless one WorkflowExecution's events alone are larger.
+const maxBatchBytes = 4 << 20
+
+// splitAfter is how many retryable failures in a row split a batch in halves.
+const splitAfter = 3
 
 // NeedLeaderElection is false: only the leader offers events, but a replica
 // that just lost the lead still finishes what it has.
@@ -198,6 +221,7 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 	// MinBackoff and MaxBackoff, so that batches failing together spread out.
 	backoff := wait.Backoff{Duration: d.opts.MinBackoff / 2, Factor: 2, Jitter: 1, Steps: math.MaxInt32, Cap: d.opts.MaxBackoff / 2}
 	var lastMsg string
+	failures := 0
 	for {
 		start := time.Now()
 		metricSent.Add(float64(len(events)))
@@ -213,14 +237,15 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 			de = &DeliveryError{Retryable: true, Message: err.Error()}
 		}
 		metricFailed.WithLabelValues(de.Reason()).Add(float64(len(events)))
+		failures++
+		if len(batch) > 1 && (!de.Retryable || failures >= splitAfter) {
+			// One bad or heavy payload must not hold the others: send the
+			// halves apart, down to one WorkflowExecution's events.
+			d.deliver(ctx, batch[:len(batch)/2])
+			d.deliver(ctx, batch[len(batch)/2:])
+			return
+		}
 		if !de.Retryable {
-			if len(batch) > 1 {
-				// One bad payload must not take the others down: send each alone.
-				for _, it := range batch {
-					d.deliver(ctx, []item{it})
-				}
-				return
-			}
 			d.log.Info("DataStorage refused an audit event for good", "workflowExecution", batch[0].key.String(), "error", de.Message)
 			d.settle(batch, de)
 			return
@@ -243,11 +268,15 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 // report records a retryable failure without ending the delivery.
 func (d *Delivery) report(batch []item, err *DeliveryError) {
 	d.mu.Lock()
+	var live []item
 	for _, it := range batch {
-		d.state(it.key).Err = err
+		if d.inFlight[it.uid] != nil {
+			d.state(it.uid).Err = err
+			live = append(live, it)
+		}
 	}
 	d.mu.Unlock()
-	for _, it := range batch {
+	for _, it := range live {
 		d.notify(it.key)
 	}
 }
@@ -255,8 +284,13 @@ func (d *Delivery) report(batch []item, err *DeliveryError) {
 // settle ends a delivery: acknowledged (err nil) or failed for good.
 func (d *Delivery) settle(batch []item, err *DeliveryError) {
 	d.mu.Lock()
+	var live []item
 	for _, it := range batch {
-		st := d.state(it.key)
+		if !d.owns(it) {
+			continue // forgotten meanwhile: its WorkflowExecution is gone
+		}
+		live = append(live, it)
+		st := d.state(it.uid)
 		st.Err, st.Final = err, err != nil
 		if err == nil {
 			st.Acknowledged = append(st.Acknowledged, it.types...)
@@ -264,23 +298,34 @@ func (d *Delivery) settle(batch []item, err *DeliveryError) {
 			st.refused = append(st.refused, it.types...)
 		}
 		for _, t := range it.types {
-			delete(d.inFlight[it.key], t)
+			delete(d.inFlight[it.uid], t)
 		}
-		if len(d.inFlight[it.key]) == 0 {
-			delete(d.inFlight, it.key)
+		if len(d.inFlight[it.uid]) == 0 {
+			delete(d.inFlight, it.uid)
 		}
 	}
 	d.mu.Unlock()
-	for _, it := range batch {
+	for _, it := range live {
 		d.notify(it.key)
 	}
 }
 
-func (d *Delivery) state(key types.NamespacedName) *State {
-	st := d.states[key]
+// owns says whether the item's events are still in flight for its UID, that
+// is, not forgotten since they were offered.
+func (d *Delivery) owns(it item) bool {
+	for _, t := range it.types {
+		if !d.inFlight[it.uid][t] {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Delivery) state(uid types.UID) *State {
+	st := d.states[uid]
 	if st == nil {
 		st = &State{}
-		d.states[key] = st
+		d.states[uid] = st
 	}
 	return st
 }

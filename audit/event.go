@@ -4,6 +4,8 @@
 package audit
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +30,29 @@ type Event struct {
 	DurationMS     *int64  `json:"duration_ms,omitempty"`
 	ErrorMessage   *string `json:"error_message,omitempty"`
 	EventData      Payload `json:"event_data"`
+
+	// at is when the event happened; event_timestamp is drawn from it at
+	// each send (see sendTimestamp), the payload keeps it as it is.
+	at time.Time
+}
+
+// DataStorage refuses an event_timestamp older than 7 days or more than 60
+// minutes ahead of its clock. maxEventAge keeps a day's margin below the first.
+const maxEventAge = 6 * 24 * time.Hour
+
+// sendTimestamp is the event_timestamp of an event that happened at at, sent
+// at now: min(max(at, now - 6 days), now). A backlog older than DataStorage's
+// window (a long outage, auditing turned on over old runs) is then stored, not
+// refused for good, and a clock ahead of DataStorage's never sends the future.
+// The payload's started_at and completed_at keep the true times.
+func sendTimestamp(at, now time.Time) string {
+	if floor := now.Add(-maxEventAge); at.Before(floor) {
+		at = floor
+	}
+	if at.After(now) {
+		at = now
+	}
+	return at.UTC().Format(time.RFC3339)
 }
 
 // Payload is the WorkflowExecutionAuditPayload of DataStorage's contract.
@@ -138,9 +163,52 @@ func buildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 	if when == nil {
 		when = &we.CreationTimestamp
 	}
+	e.at = when.Time
 	e.EventTimestamp = when.UTC().Format(time.RFC3339)
-	e.EventData = p
+	e.EventData = fitEventData(p)
 	return e
+}
+
+// maxEventData is the most event_data DataStorage stores, as it re-encodes it
+// with Go's encoding/json (as we encode it), less a margin: it refuses 256 KB.
+const maxEventData = 250_000
+
+// TruncatedParametersKey marks parameters cut to fit maxEventData. No
+// parameter can have this name: the CRD wants UPPER_SNAKE_CASE.
+const TruncatedParametersKey = "_TRUNCATED"
+
+// fitEventData returns p, with its parameters cut when the payload would be
+// larger than DataStorage stores. The CRD bounds the parameters well below
+// that; a WorkflowExecution stored before the bound can be larger, and its
+// events must still be stored rather than refused for good. Each value is
+// cut to an equal share, halved until the payload fits.
+func fitEventData(p Payload) Payload {
+	if encodedSize(p) <= maxEventData || len(p.Parameters) == 0 {
+		return p
+	}
+	whole := p.Parameters
+	for share := maxEventData / (len(whole) + 1); share > 0; share /= 2 {
+		cut := make(map[string]string, len(whole)+1)
+		for k, v := range whole {
+			cut[k] = wfev1.Truncate(v, share)
+		}
+		cut[TruncatedParametersKey] = fmt.Sprintf("the parameters were cut to fit DataStorage's event_data limit; "+
+			"WorkflowExecution %s holds them whole", p.ExecutionName)
+		p.Parameters = cut
+		if encodedSize(p) <= maxEventData {
+			return p
+		}
+	}
+	p.Parameters = map[string]string{TruncatedParametersKey: "the parameters were left out to fit DataStorage's event_data limit"}
+	return p
+}
+
+func encodedSize(v any) int {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(data)
 }
 
 func timestamp(t *metav1.Time) *string {

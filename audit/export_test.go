@@ -7,3 +7,13 @@ var (
 	BuildEvent    = buildEvent
 	MetricFailed  = metricFailed
 )
+
+// Tracked counts the WorkflowExecutions the delivery holds any state of.
+func (d *Delivery) Tracked() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.states) + len(d.inFlight)
+}
+
+// SendTimestamp is sendTimestamp, for the table test.
+var SendTimestamp = sendTimestamp

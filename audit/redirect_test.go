@@ -112,9 +112,8 @@ func TestARedirectFailsTheDeliveryLikeAnyOtherRetryableFailure(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- d.Start(ctx) }()
 
-	key := types.NamespacedName{Namespace: we.Namespace, Name: we.Name}
 	var st audit.State
-	require.Eventually(t, func() bool { st = d.State(key); return st.Err != nil }, 2*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { st = d.State(we.UID); return st.Err != nil }, 2*time.Second, 10*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
 	assert.False(t, st.Final, "retried: the condition says 'failed and is retried with backoff'")

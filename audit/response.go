@@ -11,8 +11,8 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// DeliveryError is a failed delivery: retryable (network, timeout, 3xx, 408,
-// 429, 5xx) or final for that payload (any other 4xx).
+// DeliveryError is a failed delivery: retryable (network, timeout, 3xx, 401,
+// 403, 408, 429, 5xx) or final for that payload (any other 4xx).
 type DeliveryError struct {
 	Retryable bool
 	// Status is the HTTP status, 0 when no answer came.
@@ -55,6 +55,12 @@ func parseResponse(status int, contentType string, body []byte) error {
 		e.Problem = &p
 	}
 	e.Message = fmt.Sprintf("DataStorage answered %d %s", status, http.StatusText(status))
+	switch status {
+	case http.StatusUnauthorized:
+		e.Message += ": the token was rejected (a rotated token is re-read from its file and sent again)"
+	case http.StatusForbidden:
+		e.Message += ": the token's identity lacks get or create on services/data-storage-service in DataStorage's namespace"
+	}
 	if e.Problem != nil {
 		e.Message += ": " + p.Title
 		if p.Detail != "" {
@@ -109,7 +115,10 @@ func (p *Problem) bound() {
 	p.FieldErrors = bounded
 }
 
+// retryable says whether an answer is retried. 401 and 403 are: DataStorage
+// reviews the token itself, and a mounted token lags its rotation by up to a
+// minute, as a RoleBinding may lag its creation.
 func retryable(status int) bool {
-	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 || status < 200 ||
+	return status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 || status < 200 ||
 		(status >= 200 && status < 400) // an unexpected success-range answer is not an acknowledgement; ask again
 }

@@ -28,9 +28,9 @@ var initialAuditRecorded = *meta.FindStatusCondition(wfev1.MissingConditions(nil
 // Auditor is the audit delivery as the reconciler uses it; nil disables auditing.
 type Auditor interface {
 	Offer(we *wfev1.WorkflowExecution, pending []string) bool
-	State(key types.NamespacedName) audit.State
-	Recorded(key types.NamespacedName, recorded []string)
-	Forget(key types.NamespacedName)
+	State(uid types.UID) audit.State
+	Recorded(uid types.UID, recorded []string)
+	Forget(uid types.UID)
 }
 
 // NotifyChannel turns delivery results into reconcile requests: the callback
@@ -50,11 +50,10 @@ func (r *Reconciler) observeAudit(we *wfev1.WorkflowExecution) time.Duration {
 		we.SetAuditRecorded(c.Status, c.Reason, c.Message)
 		return 0
 	}
-	key := types.NamespacedName{Namespace: we.Namespace, Name: we.Name}
 	// Forget acknowledgements only once a read shows them recorded: a stale
 	// cached read must still see them, or it would send them again.
-	r.Audit.Recorded(key, we.Status.AuditedEvents)
-	st := r.Audit.State(key)
+	r.Audit.Recorded(we.UID, we.Status.AuditedEvents)
+	st := r.Audit.State(we.UID)
 	due := audit.DueEvents(we)
 	for _, t := range due {
 		if slices.Contains(st.Acknowledged, t) && !slices.Contains(we.Status.AuditedEvents, t) {

@@ -78,8 +78,15 @@ func (r *Reconciler) forget(key types.NamespacedName) {
 	r.refused.forget(key)
 	r.pipelineRunSeen.forget(key)
 	r.created.forget(key)
+}
+
+// forgetAudit drops the audit delivery's state of a deleted WorkflowExecution.
+// It runs on the delete event, which carries the UID: a NotFound read does
+// not, and forgetting by name would touch a WorkflowExecution re-created under
+// the same name.
+func (r *Reconciler) forgetAudit(uid types.UID) {
 	if r.Audit != nil {
-		r.Audit.Forget(key)
+		r.Audit.Forget(uid)
 	}
 }
 
@@ -216,6 +223,16 @@ func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExe
 	applyPipelineRun(we, pr, failed)
 }
 
+// checkBundle is the bundle rule of admission, in the same order: the
+// reference's grammar (the CRD's; a WorkflowExecution stored before it had it
+// may break it), then the execution policy.
+func checkBundle(policy wfev1.ExecutionPolicy, we *wfev1.WorkflowExecution) error {
+	if err := wfev1.CheckBundleImage(we.Spec.WorkflowRef.ContainerImage); err != nil {
+		return err
+	}
+	return policy.CheckBundle(wfev1.BundleReference(we))
+}
+
 func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) error {
 	policy, err := r.policy(ctx)
 	if err != nil {
@@ -228,7 +245,7 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 	}
 	// Checked with either pipeline source, as the admission policy does; this
 	// catches WorkflowExecutions admitted while that policy was absent or looser.
-	if err := policy.CheckBundle(wfev1.BundleReference(we)); err != nil {
+	if err := checkBundle(policy, we); err != nil {
 		applyCreationError(we, err, true, wfev1.FailureReasonForbidden, r.now())
 		return nil
 	}

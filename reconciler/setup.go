@@ -33,7 +33,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("workflowexecution").
 		WithLogConstructor(requestLogger(mgr.GetLogger())).
-		Watches(&wfev1.WorkflowExecution{}, r.markCreated(newFirst())).
+		Watches(&wfev1.WorkflowExecution{}, r.markCreated(newFirst(r.forgetAudit))).
 		Watches(&tektonv1.PipelineRun{}, r.markPipelineRunChanged(handler.EnqueueRequestsFromMapFunc(workflowExecutionOf)))
 	if r.AuditResults != nil {
 		b = b.WatchesRawSource(source.Channel(r.AuditResults, &handler.EnqueueRequestForObject{}))
@@ -50,8 +50,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 const priorityNew = 10
 
 // newFirst enqueues WorkflowExecutions like handler.EnqueueRequestForObject,
-// but a newly created one (not one of the initial list) with priorityNew.
-func newFirst() handler.EventHandler {
+// but a newly created one (not one of the initial list) with priorityNew. It
+// tells deleted the UID of each WorkflowExecution deleted.
+func newFirst(deleted func(types.UID)) handler.EventHandler {
 	enqueue := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 		q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
 	}
@@ -68,6 +69,7 @@ func newFirst() handler.EventHandler {
 			enqueue(e.ObjectNew, q)
 		},
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			deleted(e.Object.GetUID())
 			enqueue(e.Object, q)
 		},
 		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {

@@ -39,9 +39,11 @@ type WorkflowExecutionSpec struct {
 
 	// Parameters are passed to the PipelineRun as params. Keys are
 	// UPPER_SNAKE_CASE of at most 63 characters; values are at most 4096
-	// characters, so all parameters together stay under 520 KiB.
+	// characters; names and values together are at most 32768 characters, so
+	// that every audit event carrying them fits DataStorage's 256 KB limit.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:XValidation:rule="self.map(k, size(k) + size(self[k])).sum() <= 32768",message="parameters must total at most 32768 characters, names and values together (DataStorage stores at most 256 KB of audit data an event)"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 63)",message="parameter names must be at most 63 characters"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 4096)",message="parameter values must be at most 4096 characters"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[A-Z][A-Z0-9_]*$'))",message="parameter names must be UPPER_SNAKE_CASE, e.g. TARGET_NAMESPACE"
@@ -78,10 +80,15 @@ type WorkflowRef struct {
 	Version string `json:"version"`
 
 	// ContainerImage is the OCI bundle holding the Tekton Pipeline, resolved by
-	// Tekton's bundles resolver.
+	// Tekton's bundles resolver: registry domain, path and optional tag, as
+	// github.com/distribution/reference parses them (BundleImagePattern); the
+	// digest goes in containerDigest.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[(?:[a-fA-F0-9:]+)\])(?::[0-9]+)?/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$`
+	// +kubebuilder:validation:XValidation:rule="self.split('/')[0] == 'localhost' || self.split('/')[0].contains('.') || self.split('/')[0].contains(':')",message="containerImage must name its registry: the first segment needs a dot or a port, or is localhost"
+	// +kubebuilder:validation:XValidation:rule="(self.lastIndexOf(':') > self.lastIndexOf('/') ? self.lastIndexOf(':') : size(self)) <= 255",message="containerImage's name (without the tag) must be at most 255 characters"
 	ContainerImage string `json:"containerImage"`
 
 	// ContainerDigest pins the bundle: "sha256:" and 64 lower-case hex digits.

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // HandlerB is one `go test -bench` result of an admission handler.
@@ -23,7 +23,7 @@ type HandlerB struct {
 // handlerBenchmarks runs the webhook package's benchmarks before anything else
 // starts, so that they have the machine to themselves.
 func handlerBenchmarks() ([]HandlerB, error) {
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	if err != nil {
 		return nil, err
 	}

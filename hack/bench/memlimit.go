@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 )
 
 // memoryLimitEnv is the Go memory limit the manager gives itself in its pod:

@@ -12,6 +12,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // tasks is how many tasks the simulated pipeline runs in sequence.
@@ -19,18 +20,11 @@ const tasks = 3
 
 // newWE is a WorkflowExecution as the remediation orchestrator creates one.
 func newWE(ns, name string) *wfev1.WorkflowExecution {
-	return &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Namespace: ns, Name: "rr-" + name},
-			WorkflowRef: wfev1.WorkflowRef{WorkflowID: "increase-memory-and-restart", Version: "v1.2.0",
-				ContainerImage: "quay.io/kubernaut/workflows/increase-memory-and-restart:v1.2.0"},
-			TargetResource: ns + "/deployment/payment-api",
-			Parameters:     map[string]string{"TARGET_NAMESPACE": ns, "MEMORY_LIMIT": "1Gi"},
-			Confidence:     0.92,
-			Rationale:      "OOMKilled three times in ten minutes; memory limit below the working set",
-		},
-	}
+	return wetest.New(ns, name,
+		wetest.Workflow("increase-memory-and-restart", "v1.2.0", "quay.io/kubernaut/workflows/increase-memory-and-restart:v1.2.0"),
+		wetest.Target(ns+"/deployment/payment-api"),
+		wetest.Params(map[string]string{"TARGET_NAMESPACE": ns, "MEMORY_LIMIT": "1Gi"}),
+		wetest.Analysis(0.92, "OOMKilled three times in ten minutes; memory limit below the working set"))
 }
 
 // running sets a PipelineRun's status as Tekton's controller writes it while

@@ -22,8 +22,10 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 const (
@@ -68,7 +70,7 @@ func setUp(dir string, cfg Config) (b *bench, err error) {
 	if b.cp, err = controlplane.StartE(dir); err != nil {
 		return b, fmt.Errorf("start control plane: %w", err)
 	}
-	for _, p := range controlplane.Children(os.Getpid()) {
+	for _, p := range process.Children(os.Getpid()) {
 		switch p.Name {
 		case "kube-apiserver":
 			b.apiServerPID = p.PID
@@ -176,7 +178,7 @@ func (b *bench) releaseLease(ctx context.Context) error {
 func freePorts(n int) ([]int, error) {
 	ports := make([]int, n)
 	for i := range ports {
-		p, err := controlplane.FreePort()
+		p, err := paths.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +190,7 @@ func freePorts(n int) ([]int, error) {
 // startManager runs bin/wfe-conditions as the deployment would: leader
 // election on, auditing to the DataStorage test server.
 func (b *bench) startManager(certDir string, extra, env []string) error {
-	bin, err := controlplane.Binary("wfe-conditions")
+	bin, err := paths.Binary("wfe-conditions")
 	if err != nil {
 		return err
 	}
@@ -217,7 +219,7 @@ func (b *bench) startNoop(certDir string) error {
 	if err != nil {
 		return err
 	}
-	port, err := controlplane.FreePort()
+	port, err := paths.FreePort()
 	if err != nil {
 		return err
 	}

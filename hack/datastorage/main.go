@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 func main() {

@@ -13,13 +13,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
-	_, err := controlplane.Binary("wfe-conditions")
+	_, err := paths.Binary("wfe-conditions")
 	require.NoError(t, err, "make dev builds the manager first; so does make test")
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	devBin := filepath.Join(t.TempDir(), "dev")
 	build := exec.Command("go", "build", "-o", devBin, ".")
@@ -53,7 +54,7 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 		t.Fatal("dev did not become ready")
 	}
 
-	kubectl, err := controlplane.Binary("kubectl")
+	kubectl, err := paths.Binary("kubectl")
 	require.NoError(t, err)
 	run := func(args ...string) string {
 		cmd := exec.Command(kubectl, args...)
@@ -74,7 +75,7 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 	assert.Contains(t, table, "PipelineFailed")
 	assert.Contains(t, table, "PipelineTimeout")
 
-	kids := controlplane.Children(dev.Process.Pid)
+	kids := process.Children(dev.Process.Pid)
 	require.GreaterOrEqual(t, len(kids), 5, "etcd, kube-apiserver, Tekton's controller, kwok and the manager run under dev")
 	require.NoError(t, dev.Process.Signal(syscall.SIGTERM))
 	exited := make(chan error, 1)
@@ -86,6 +87,6 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 		t.Fatal("dev did not stop within 60s of SIGTERM")
 	}
 	for _, p := range kids {
-		assert.False(t, controlplane.Alive(p.PID), "%s (%d) outlived dev", p.Name, p.PID)
+		assert.False(t, process.Alive(p.PID), "%s (%d) outlived dev", p.Name, p.PID)
 	}
 }

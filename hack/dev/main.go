@@ -24,8 +24,9 @@ import (
 
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/reconciler"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/test/tekton"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/tekton"
 )
 
 func main() {
@@ -56,7 +57,7 @@ func run(dir, dataStorageURL string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	managerBin, err := controlplane.Binary("wfe-conditions")
+	managerBin, err := paths.Binary("wfe-conditions")
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"sigs.k8s.io/yaml"
 
-	"kubernaut.ai/wfe-conditions/test/cluster"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // devImage is the manager's image make dev builds for the real node.
@@ -108,7 +108,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 
 // samplePipelines reads config/samples/pipelines.yaml.
 func samplePipelines() ([]*tektonv1.Pipeline, error) {
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 type rule struct {
@@ -37,7 +37,7 @@ type ruleFile struct {
 // returns its spec, which is a Prometheus rule file.
 func shippedRules(t *testing.T) ([]byte, ruleFile) {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	data, err := os.ReadFile(filepath.Join(root, "config", "components", "alerts", "prometheusrule.yaml"))
 	require.NoError(t, err)
@@ -55,7 +55,7 @@ func shippedRules(t *testing.T) ([]byte, ruleFile) {
 }
 
 func TestTheShippedAlertsPassTheirPromtoolUnitTests(t *testing.T) {
-	promtool, err := controlplane.Binary("promtool")
+	promtool, err := paths.Binary("promtool")
 	require.NoError(t, err)
 	spec, _ := shippedRules(t)
 	dir := t.TempDir()
@@ -80,7 +80,7 @@ func TestEveryAlertHasATestCaseAndARunbook(t *testing.T) {
 	_, rules := shippedRules(t)
 	tests, err := os.ReadFile(filepath.Join("testdata", "alerts_test.yaml"))
 	require.NoError(t, err)
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	ops, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
 	require.NoError(t, err)

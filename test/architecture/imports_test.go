@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 const (
@@ -199,7 +199,7 @@ func loadGraph(t *testing.T) (graph []pkg) {
 
 // repoRoot is the folder holding the project's go.mod.
 func repoRoot(t *testing.T) string {
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	return root
 }

@@ -14,7 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // What the chart adds to every object (or to the CRD); the overlays have none
@@ -74,9 +75,9 @@ func build(t *testing.T, overlay string, components ...string) []*unstructured.U
 		require.NoError(t, err)
 		return objs
 	}
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
-	kustomize, err := controlplane.Binary("kustomize")
+	kustomize, err := paths.Binary("kustomize")
 	require.NoError(t, err)
 	config := filepath.Join(t.TempDir(), "config")
 	require.NoError(t, os.CopyFS(config, os.DirFS(filepath.Join(root, "config"))))
@@ -166,7 +167,7 @@ func nilIfEmpty(m map[string]string) map[string]string {
 // The chart reads the CRD and the alerting rules from files/, copies because
 // a chart holds only its own files: they must equal their sources.
 func TestTheChartsCopiesEqualTheirSources(t *testing.T) {
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	for _, tc := range []struct{ name, source, copy string }{
 		{"the CRD is the generated one (make manifests copies it)",

@@ -15,7 +15,8 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 const (
@@ -26,7 +27,7 @@ const (
 // chartDir is charts/wfe-conditions.
 func chartDir(t *testing.T) string {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	return filepath.Join(root, "charts", "wfe-conditions")
 }
@@ -73,7 +74,7 @@ func decode(t *testing.T, manifest []byte) []*unstructured.Unstructured {
 // moduleDir is where a Go module's files are, downloaded if need be.
 func moduleDir(t *testing.T, module string) string {
 	t.Helper()
-	dir, err := controlplane.ModuleDir(module)
+	dir, err := paths.ModuleDir(module)
 	require.NoError(t, err)
 	return dir
 }

@@ -14,8 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
-	"kubernaut.ai/wfe-conditions/test/invariants"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/invariants"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // versions records every version of the WorkflowExecutions whose names start
@@ -69,7 +70,7 @@ func TestASlowThenFailingDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
 	var wes []*wfev1.WorkflowExecution
 	pipelines := []string{"build-test-deploy", "deploy-fails"}
 	for i := range 6 {
-		we := newWE(fmt.Sprintf("flaky-%02d", i), pipelines[i%2])
+		we := wetest.New(ns, fmt.Sprintf("flaky-%02d", i), wetest.Pipeline(pipelines[i%2]))
 		require.NoError(t, cp.Client.Create(t.Context(), we))
 		wes = append(wes, we)
 	}
@@ -78,7 +79,7 @@ func TestASlowThenFailingDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	ds.SetFault(datastorage.Fault{})
 	for _, we := range wes {
-		waitFor(t, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
+		wetest.WaitFor(t, cp.Client, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
 			c := we.Condition(wfev1.ConditionAuditRecorded)
 			return len(we.Status.AuditedEvents) == 2 && c != nil && c.Status == metav1.ConditionTrue
 		})

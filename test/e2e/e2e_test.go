@@ -20,9 +20,10 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
-	"kubernaut.ai/wfe-conditions/test/tekton"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/tekton"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 const ns = "workflows"
@@ -115,33 +116,6 @@ func sharedManager(o *wiring.Options) {
 	o.DataStorage.URL = ds.URL
 }
 
-func newWE(name, pipeline string) *wfev1.WorkflowExecution {
-	return &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-" + name, Namespace: ns},
-			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: pipeline, Version: "v1", ContainerImage: "registry.example/workflows/" + pipeline + ":v1"},
-			TargetResource:        ns + "/deployment/web",
-		},
-	}
-}
-
-func waitFor(t *testing.T, we *wfev1.WorkflowExecution, timeout time.Duration, check func(*wfev1.WorkflowExecution) bool) *wfev1.WorkflowExecution {
-	t.Helper()
-	got := &wfev1.WorkflowExecution{}
-	require.Eventually(t, func() bool {
-		return cp.Client.Get(t.Context(), client.ObjectKeyFromObject(we), got) == nil && check(got)
-	}, timeout, 20*time.Millisecond, "%s never got there; conditions: %+v", we.Name, &got.Status.Conditions)
-	return got
-}
-
-func completeIs(status metav1.ConditionStatus, reason string) func(*wfev1.WorkflowExecution) bool {
-	return func(we *wfev1.WorkflowExecution) bool {
-		c := we.Condition(wfev1.ConditionTektonPipelineComplete)
-		return c != nil && c.Status == status && c.Reason == reason
-	}
-}
-
 func pipelineRunOf(t *testing.T, we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
 	t.Helper()
 	pr := &tektonv1.PipelineRun{}
@@ -150,14 +124,14 @@ func pipelineRunOf(t *testing.T, we *wfev1.WorkflowExecution) *tektonv1.Pipeline
 }
 
 func TestAThreeTaskPipelineShowsProgressAndSucceeds(t *testing.T) {
-	we := newWE("three-tasks", "build-test-deploy")
+	we := wetest.New(ns, "three-tasks", wetest.Pipeline("build-test-deploy"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
 	progress := map[string]bool{}
-	got := waitFor(t, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
+	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
 		if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil && c.Status == metav1.ConditionTrue {
 			progress[c.Message] = true
 		}
-		return completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded)(we)
+		return wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded)(we)
 	})
 	t.Logf("progress messages seen: %v", progress)
 	sawProgress := false
@@ -180,9 +154,9 @@ func TestAThreeTaskPipelineShowsProgressAndSucceeds(t *testing.T) {
 }
 
 func TestAFailingTaskFailsTheExecutionAndIsNamed(t *testing.T) {
-	we := newWE("task-fails", "deploy-fails")
+	we := wetest.New(ns, "task-fails", wetest.Pipeline("deploy-fails"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
+	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
 	assert.Equal(t, wfev1.PhaseFailed, got.Status.Phase)
 	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "failed task: deploy")
 	require.NotNil(t, got.Status.FailureDetails)
@@ -191,30 +165,30 @@ func TestAFailingTaskFailsTheExecutionAndIsNamed(t *testing.T) {
 }
 
 func TestATimeoutIsPipelineTimeout(t *testing.T) {
-	we := newWE("times-out", "never-ends")
+	we := wetest.New(ns, "times-out", wetest.Pipeline("never-ends"))
 	we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{Timeout: &metav1.Duration{Duration: 5 * time.Second}}
 	require.NoError(t, cp.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineTimeout))
+	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineTimeout))
 	assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionTektonPipelineRunning).Status)
 	assert.Equal(t, wfev1.FailureReasonDeadlineExceeded, got.Status.FailureDetails.Reason)
 }
 
 func TestACancellationBySomeoneElseIsPipelineCancelled(t *testing.T) {
-	we := newWE("cancelled", "never-ends")
+	we := wetest.New(ns, "cancelled", wetest.Pipeline("never-ends"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
+	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
 		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
 		return c != nil && c.Status == metav1.ConditionTrue
 	})
 	pr := pipelineRunOf(t, got)
 	cp.MustKubectl(t, "patch", "pipelinerun", pr.Name, "-n", ns, "--type=merge", "-p", `{"spec":{"status":"Cancelled"}}`)
-	waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
+	wetest.WaitFor(t, cp.Client, we, 30*time.Second, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
 }
 
 func TestAMissingPipelineNeverStarts(t *testing.T) {
-	we := newWE("no-pipeline", "does-not-exist")
+	we := wetest.New(ns, "no-pipeline", wetest.Pipeline("does-not-exist"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 30*time.Second, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
+	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
 	r := got.Condition(wfev1.ConditionTektonPipelineRunning)
 	assert.Equal(t, metav1.ConditionFalse, r.Status)
 	assert.Equal(t, wfev1.ReasonPipelineFailedToStart, r.Reason)
@@ -236,14 +210,14 @@ func TestTwentyMixedExecutionsAllEndRightAndAreAudited(t *testing.T) {
 	pipelines := []string{"build-test-deploy", "deploy-fails"}
 	start := time.Now()
 	for i := range 20 {
-		we := newWE(fmt.Sprintf("mixed-%02d", i), pipelines[i%2])
+		we := wetest.New(ns, fmt.Sprintf("mixed-%02d", i), wetest.Pipeline(pipelines[i%2]))
 		require.NoError(t, cp.Client.Create(t.Context(), we))
 		wes = append(wes, we)
 	}
 	for _, we := range wes {
 		w := cases[we.Spec.WorkflowRef.WorkflowID]
-		got := waitFor(t, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
-			return completeIs(w.status, w.reason)(we) && len(we.Status.AuditedEvents) == 2
+		got := wetest.WaitFor(t, cp.Client, we, 60*time.Second, func(we *wfev1.WorkflowExecution) bool {
+			return wetest.CompleteIs(w.status, w.reason)(we) && len(we.Status.AuditedEvents) == 2
 		})
 		assert.Equal(t, []string{wfev1.AuditEventStarted, w.event}, got.Status.AuditedEvents)
 		assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionAuditRecorded).Status)

@@ -16,8 +16,9 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
-	"kubernaut.ai/wfe-conditions/test/gitops"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/gitops"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // step waits until the real object satisfies until, then checks what Argo CD
@@ -83,24 +84,24 @@ func createdAs(t *testing.T, we *wfev1.WorkflowExecution) map[string]any {
 }
 
 func cancel(t *testing.T, we *wfev1.WorkflowExecution) {
-	pr := pipelineRunOf(t, waitFor(t, we, 10*time.Second, when(wfev1.ConditionTektonPipelineRunning, metav1.ConditionTrue, "")))
+	pr := pipelineRunOf(t, wetest.WaitFor(t, cp.Client, we, 10*time.Second, when(wfev1.ConditionTektonPipelineRunning, metav1.ConditionTrue, "")))
 	cp.MustKubectl(t, "patch", "pipelinerun", pr.Name, "-n", ns, "--type=merge", "-p", `{"spec":{"status":"Cancelled"}}`)
 }
 
 func TestTheGitOpsVerdictsOfRealWorkflowExecutions(t *testing.T) {
 	record := versions(t, "gitops-")
-	timesOut := newWE("gitops-times-out", "never-ends")
+	timesOut := wetest.New(ns, "gitops-times-out", wetest.Pipeline("never-ends"))
 	timesOut.Spec.ExecutionConfig = &wfev1.ExecutionConfig{Timeout: &metav1.Duration{Duration: 5 * time.Second}}
 	lifecycles := []struct {
 		name  string
 		we    *wfev1.WorkflowExecution
 		steps []step
 	}{
-		{"a success, once audited, is Healthy", newWE("gitops-succeeds", "build-test-deploy"), []step{audited}},
-		{"a failed task is Degraded", newWE("gitops-fails", "deploy-fails"), []step{failedWith(wfev1.ReasonPipelineFailed)}},
+		{"a success, once audited, is Healthy", wetest.New(ns, "gitops-succeeds", wetest.Pipeline("build-test-deploy")), []step{audited}},
+		{"a failed task is Degraded", wetest.New(ns, "gitops-fails", wetest.Pipeline("deploy-fails")), []step{failedWith(wfev1.ReasonPipelineFailed)}},
 		{"a timeout is Degraded", timesOut, []step{failedWith(wfev1.ReasonPipelineTimeout)}},
-		{"a missing pipeline is Degraded", newWE("gitops-no-pipeline", "does-not-exist"), []step{failedWith(wfev1.ReasonPipelineFailed)}},
-		{"a running pipeline is Progressing, then Degraded once cancelled", newWE("gitops-cancelled", "never-ends"), []step{
+		{"a missing pipeline is Degraded", wetest.New(ns, "gitops-no-pipeline", wetest.Pipeline("does-not-exist")), []step{failedWith(wfev1.ReasonPipelineFailed)}},
+		{"a running pipeline is Progressing, then Degraded once cancelled", wetest.New(ns, "gitops-cancelled", wetest.Pipeline("never-ends")), []step{
 			{until: when(wfev1.ConditionTektonPipelineRunning, metav1.ConditionTrue, ""), argo: gitops.Progressing, message: wfev1.ConditionTektonPipelineRunning},
 			{act: cancel, until: when(wfev1.ConditionTektonPipelineComplete, metav1.ConditionFalse, wfev1.ReasonPipelineCancelled), argo: gitops.Degraded, message: wfev1.ConditionTektonPipelineComplete},
 		}},
@@ -151,14 +152,14 @@ func TestTheGitOpsVerdictsWhileTheFinalAuditEventWaitsOrFails(t *testing.T) {
 	}
 	t.Run("a success whose final audit event is unacknowledged is Progressing until DataStorage answers", func(t *testing.T) {
 		ds.SetFault(datastorage.Fault{Delay: time.Second}) // under the client's 2 s timeout: slow, not failing
-		we := newWE("gitops-audit-late", "build-test-deploy")
+		we := wetest.New(ns, "gitops-audit-late", wetest.Pipeline("build-test-deploy"))
 		createdAs(t, we)
 		audit(metav1.ConditionUnknown, wfev1.ReasonAuditPending, gitops.Progressing).check(t, we)
 		step{act: healthy, until: audited.until, argo: audited.argo, message: audited.message}.check(t, we)
 	})
 	t.Run("a success whose audit delivery fails is Degraded until it is delivered", func(t *testing.T) {
 		ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
-		we := newWE("gitops-audit-refused", "build-test-deploy")
+		we := wetest.New(ns, "gitops-audit-refused", wetest.Pipeline("build-test-deploy"))
 		createdAs(t, we)
 		audit(metav1.ConditionFalse, wfev1.ReasonAuditFailed, gitops.Degraded).check(t, we)
 		step{act: healthy, until: audited.until, argo: audited.argo, message: audited.message}.check(t, we)
@@ -177,7 +178,7 @@ func TestTheGitOpsVerdictOfASuccessWithAuditingOff(t *testing.T) {
 		mgr = restarted
 	})
 	cp.StartManager(t, func(o *wiring.Options) { o.PipelineSource = reconciler.PipelineSourceCluster })
-	we := newWE("gitops-audit-off", "build-test-deploy")
+	we := wetest.New(ns, "gitops-audit-off", wetest.Pipeline("build-test-deploy"))
 	createdAs(t, we)
 	step{until: both(succeeded, when(wfev1.ConditionAuditRecorded, metav1.ConditionUnknown, wfev1.ReasonAuditDisabled)),
 		argo: gitops.Healthy, message: wfev1.ConditionTektonPipelineComplete}.check(t, we)

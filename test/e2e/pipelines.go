@@ -7,7 +7,7 @@ import (
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"kubernaut.ai/wfe-conditions/test/tekton"
+	"kubernaut.ai/wfe-conditions/test/framework/tekton"
 )
 
 // task is a pipeline task with one script step; outcome "" succeeds, "fail"

@@ -24,7 +24,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // scraperToken is a token of a ServiceAccount bound to the shipped
@@ -52,7 +54,7 @@ func scraperToken(t *testing.T) string {
 // guide tells operators to make for their own thresholds.
 func shippedRulesFast(t *testing.T) []byte {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	data, err := os.ReadFile(filepath.Join(root, "config", "components", "alerts", "prometheusrule.yaml"))
 	require.NoError(t, err)
@@ -82,7 +84,7 @@ func shippedRulesFast(t *testing.T) []byte {
 // endpoint over HTTPS with the token, evaluating rules every second.
 func startPrometheus(t *testing.T, target string, caPEM []byte, token string, rules []byte) string {
 	t.Helper()
-	bin, err := controlplane.Binary("prometheus")
+	bin, err := paths.Binary("prometheus")
 	require.NoError(t, err)
 	dir := t.TempDir()
 	for name, data := range map[string][]byte{"ca.crt": caPEM, "token": []byte(token), "rules.yaml": rules} {
@@ -98,7 +100,7 @@ scrape_configs:
   static_configs: [{targets: [%q]}]
 `, target)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600))
-	port, err := controlplane.FreePort()
+	port, err := paths.FreePort()
 	require.NoError(t, err)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(bin, "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address="+addr)
@@ -163,16 +165,16 @@ func TestARealPrometheusScrapesTheManagerAndSeesTheAuditAlertFireAndResolve(t *t
 
 	ds.Refuse()
 	outage := time.Now()
-	we := newWE("prometheus-outage", "build-test-deploy")
+	we := wetest.New(ns, "prometheus-outage", wetest.Pipeline("build-test-deploy"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
-	waitFor(t, we, 60*time.Second, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	wetest.WaitFor(t, cp.Client, we, 60*time.Second, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
 	require.Eventually(t, func() bool { return alertState(t, prom, "WFEAuditDeliveryFailing") == "firing" },
 		90*time.Second, 500*time.Millisecond, "the audit alert fires during the DataStorage outage")
 	fired := time.Since(outage)
 
 	require.NoError(t, ds.Resume())
 	healed := time.Now()
-	waitFor(t, we, 60*time.Second, func(w *wfev1.WorkflowExecution) bool {
+	wetest.WaitFor(t, cp.Client, we, 60*time.Second, func(w *wfev1.WorkflowExecution) bool {
 		c := w.Condition(wfev1.ConditionAuditRecorded)
 		return c != nil && c.Status == metav1.ConditionTrue
 	})

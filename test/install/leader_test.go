@@ -22,7 +22,8 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // replica is a manager process of its own.
@@ -34,7 +35,7 @@ type replica struct {
 
 func startReplica(t *testing.T, cp *controlplane.ControlPlane, extraArgs ...string) *replica {
 	t.Helper()
-	bin, err := controlplane.Binary("wfe-conditions")
+	bin, err := paths.Binary("wfe-conditions")
 	require.NoError(t, err)
 	opts, err := controlplane.ManagerOptions(t.TempDir())
 	require.NoError(t, err)

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 )
 
 // logLines reads a manager's log, failing the test on any line that is not

@@ -16,14 +16,15 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // prometheusOperatorCRD is the ServiceMonitor CRD file in prometheus-operator's
 // Go module.
 func prometheusOperatorCRD(t *testing.T) string {
 	t.Helper()
-	dir, err := controlplane.ModuleDir("github.com/prometheus-operator/prometheus-operator@v0.85.0")
+	dir, err := paths.ModuleDir("github.com/prometheus-operator/prometheus-operator@v0.85.0")
 	require.NoError(t, err)
 	return filepath.Join(dir, "example", "prometheus-operator-crd", "monitoring.coreos.com_servicemonitors.yaml")
 }
@@ -32,7 +33,7 @@ func prometheusOperatorCRD(t *testing.T) string {
 // as an operator would, from a copy of config/.
 func renderWithPrometheus(t *testing.T, overlay string) []byte {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "config"))))
@@ -42,7 +43,7 @@ func renderWithPrometheus(t *testing.T, overlay string) []byte {
 	const metrics = "- ../components/metrics\n"
 	require.Contains(t, string(data), metrics, "the overlay includes the metrics component")
 	require.NoError(t, os.WriteFile(k, []byte(strings.Replace(string(data), metrics, metrics+"- ../components/prometheus\n", 1)), 0o600))
-	kustomize, err := controlplane.Binary("kustomize")
+	kustomize, err := paths.Binary("kustomize")
 	require.NoError(t, err)
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(kustomize, "build", filepath.Join(dir, overlay))

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kubernaut.ai/wfe-conditions/certs"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 const (
@@ -23,9 +23,9 @@ const (
 // render runs bin/kustomize on an overlay of config/.
 func render(t *testing.T, overlay string) []byte {
 	t.Helper()
-	kustomize, err := controlplane.Binary("kustomize")
+	kustomize, err := paths.Binary("kustomize")
 	require.NoError(t, err)
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	var out, stderr bytes.Buffer
 	cmd := exec.Command(kustomize, "build", filepath.Join(root, "config", overlay))
@@ -37,7 +37,7 @@ func render(t *testing.T, overlay string) []byte {
 // certManagerCRDs is the folder of cert-manager's CRDs in its Go module.
 func certManagerCRDs(t *testing.T) string {
 	t.Helper()
-	dir, err := controlplane.ModuleDir("github.com/cert-manager/cert-manager@v1.21.2")
+	dir, err := paths.ModuleDir("github.com/cert-manager/cert-manager@v1.21.2")
 	require.NoError(t, err)
 	return filepath.Join(dir, "deploy", "crds")
 }

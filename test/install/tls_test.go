@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"kubernaut.ai/wfe-conditions/certs"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 )
 
 // servedCert dials the webhook server and returns its leaf certificate and the

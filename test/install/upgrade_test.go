@@ -17,7 +17,8 @@ import (
 
 	"kubernaut.ai/wfe-conditions/certs"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // An upgrade applies the rendered overlay again, server-side with kubectl's
@@ -67,7 +68,7 @@ func TestReapplyingTheSelfManagedOverlayKeepsTheManagersCertificate(t *testing.T
 // the repository's history.
 func renderRelease(t *testing.T, overlay string) []byte {
 	t.Helper()
-	kustomize, err := controlplane.Binary("kustomize")
+	kustomize, err := paths.Binary("kustomize")
 	require.NoError(t, err)
 	dir := t.TempDir()
 	require.NoError(t, controlplane.ExtractPreviousRelease(dir, "config"))

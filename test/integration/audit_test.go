@@ -15,8 +15,8 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 func startDataStorage(t *testing.T) *datastorage.Server {

@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
-	"kubernaut.ai/wfe-conditions/test/invariants"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/invariants"
 )
 
 // assertAuditNeverLies checks every recorded version: AuditRecorded=True only

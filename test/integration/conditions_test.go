@@ -14,7 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
@@ -25,7 +26,7 @@ func TestConditionsAppearAsUnknownRightAfterApply(t *testing.T) {
 	cp.StartManager(t)
 	cp.CreateNamespace(t, "payment")
 	first := firstStatus(t, cp, "payment")
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 
 	cp.MustKubectl(t, "apply", "-n", "payment", "-f", filepath.Join(root, "config", "samples", "workflowexecution_v1alpha1_workflowexecution.yaml"))
@@ -109,7 +110,7 @@ func TestWithTheWebhookDownConditionsStillAppear(t *testing.T) {
 	cp := controlplane.Start(t)
 	ctx := t.Context()
 	// Registered, but nothing listens there: failurePolicy Ignore lets writes through.
-	dead, err := controlplane.FreePort()
+	dead, err := paths.FreePort()
 	require.NoError(t, err)
 	require.NoError(t, cp.InstallWebhook(ctx, "127.0.0.1:"+itoa(dead), []byte("unused")))
 	cp.RunUnregisteredManager(t)

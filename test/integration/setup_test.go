@@ -8,26 +8,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 func newWE(namespace, name string) *wfev1.WorkflowExecution {
-	return &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-" + name, Namespace: namespace},
-			WorkflowRef: wfev1.WorkflowRef{
-				WorkflowID: "restart-pods", Version: "v1", ContainerImage: "quay.io/example/restart-pods:v1",
-			},
-			TargetResource: namespace + "/deployment/web",
-		},
-	}
+	return wetest.New(namespace, name, wetest.Bundle("quay.io/example/restart-pods:v1"))
 }
 
 // eventually fetches the WorkflowExecution until check passes or timeout ends.

@@ -17,6 +17,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // leader returns the name of the pod holding the lease, or "" while none
@@ -47,9 +48,9 @@ func TestDeletingTheLeaderPodHandsOverWithoutLosingARun(t *testing.T) {
 	ctx := t.Context()
 	require.NoError(t, node.WaitRolledOut(ctx, 3*time.Minute))
 	old := waitLeader(t)
-	we := newWE("leader-deleted", "takes-ten-seconds")
+	we := wetest.New(ns, "leader-deleted", wetest.Pipeline("takes-ten-seconds"))
 	require.NoError(t, node.Client.Create(ctx, we))
-	waitFor(t, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
+	wetest.WaitFor(t, node.Client, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
 		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
 		return c != nil && c.Status == metav1.ConditionTrue
 	})
@@ -62,8 +63,8 @@ func TestDeletingTheLeaderPodHandsOverWithoutLosingARun(t *testing.T) {
 	var now string
 	require.Eventually(t, func() bool { now = leader(t); return now != "" && now != old }, time.Minute, 50*time.Millisecond, "another replica leads")
 	t.Logf("the leader pod deleted: %s leads %s later", now, time.Since(began).Round(time.Millisecond))
-	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
-	waitFor(t, we, time.Minute, auditedIs(metav1.ConditionTrue))
+	got := wetest.WaitFor(t, node.Client, we, 2*time.Minute, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	wetest.WaitFor(t, node.Client, we, time.Minute, wetest.AuditedIs(metav1.ConditionTrue))
 	runs := &tektonv1.PipelineRunList{}
 	require.NoError(t, node.Client.List(ctx, runs, client.InNamespace(ns)))
 	n := 0

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/cluster"
 )
 
 // managerLogs holds, for each manager log file seen, when it said

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 func TestMakeDeployRunsTwoReadyReplicasUnderTheirOwnIdentityOneLeading(t *testing.T) {
@@ -45,12 +46,12 @@ func TestMakeDeployRunsTwoReadyReplicasUnderTheirOwnIdentityOneLeading(t *testin
 // comes back labelled by the mutating webhook during its CREATE.
 func TestTheApiserverReachesTheWebhookOfEitherReplicaThroughItsService(t *testing.T) {
 	for i := range 10 {
-		we := newWE(fmt.Sprintf("labelled-%d", i), "greets")
+		we := wetest.New(ns, fmt.Sprintf("labelled-%d", i), wetest.Pipeline("greets"))
 		require.NoError(t, node.Client.Create(t.Context(), we))
 		assert.Equal(t, "greets", we.Labels[wfev1.LabelWorkflowID], we.Name)
 		assert.Equal(t, "rr-"+we.Name, we.Labels[wfev1.LabelCorrelationID], we.Name)
 	}
-	waitFor(t, newWE("labelled-0", "greets"), 2*time.Minute, completeIs("True", wfev1.ReasonPipelineSucceeded))
+	wetest.WaitFor(t, node.Client, wetest.New(ns, "labelled-0", wetest.Pipeline("greets")), 2*time.Minute, wetest.CompleteIs("True", wfev1.ReasonPipelineSucceeded))
 }
 
 // Each replica, leader or not, serves the create path: a self-managed

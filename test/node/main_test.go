@@ -14,8 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"kubernaut.ai/wfe-conditions/test/cluster"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 const (

@@ -15,7 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // managerMemory is the largest working set of a manager container, as the
@@ -102,7 +103,7 @@ func TestAThousandExecutionsStayUnderTheManagerMemoryLimit(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for i := range work {
-				assert.NoError(t, node.Client.Create(ctx, newWE(fmt.Sprintf("many-%04d", i), "does-not-exist")))
+				assert.NoError(t, node.Client.Create(ctx, wetest.New(ns, fmt.Sprintf("many-%04d", i), wetest.Pipeline("does-not-exist"))))
 			}
 		})
 	}

@@ -4,7 +4,7 @@ import (
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"kubernaut.ai/wfe-conditions/test/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/cluster"
 )
 
 // step is a real script step in the node's busybox image.

@@ -13,7 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // previousImage is the previous release's manager as an image on the node.
@@ -24,7 +25,7 @@ const previousImage = "localhost/wfe-conditions:" + controlplane.PreviousRelease
 // tarball and the release's config folder.
 func buildPreviousImage(t *testing.T) (tar, config string) {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
@@ -93,7 +94,7 @@ func apply(ctx context.Context, t *testing.T, objs []*unstructured.Unstructured)
 // undeploy runs `make undeploy OVERLAY=self-managed` and returns its output.
 func undeploy(ctx context.Context, t *testing.T) string {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	cmd := exec.CommandContext(ctx, "make", "-s", "--no-print-directory", "undeploy", "OVERLAY=self-managed", "IMG="+image)
 	cmd.Dir, cmd.Env = root, append(cmd.Environ(), "KUBECONFIG="+node.Kubeconfig)

@@ -14,7 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // The upgrade of docs/operations.md on a real node: the previous release
@@ -38,11 +39,11 @@ func TestARollingUpgradeFromThePreviousReleaseWhileTwentyRunLosesNothing(t *test
 
 	var wes []*wfev1.WorkflowExecution
 	for i := range 20 {
-		we := newWE(fmt.Sprintf("upgrade-%02d", i), "takes-three-seconds")
+		we := wetest.New(ns, fmt.Sprintf("upgrade-%02d", i), wetest.Pipeline("takes-three-seconds"))
 		require.NoError(t, node.Client.Create(ctx, we))
 		wes = append(wes, we)
 	}
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	current := render(t, root+"/config", image, args...)
 	collectManagerLogs()
@@ -71,8 +72,8 @@ func TestARollingUpgradeFromThePreviousReleaseWhileTwentyRunLosesNothing(t *test
 
 	uids := map[types.UID]bool{}
 	for _, we := range wes {
-		got := waitFor(t, we, 5*time.Minute, func(we *wfev1.WorkflowExecution) bool {
-			return completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded)(we) && auditedIs(metav1.ConditionTrue)(we)
+		got := wetest.WaitFor(t, node.Client, we, 5*time.Minute, func(we *wfev1.WorkflowExecution) bool {
+			return wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded)(we) && wetest.AuditedIs(metav1.ConditionTrue)(we)
 		})
 		uids[got.UID] = true
 	}

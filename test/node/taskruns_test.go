@@ -11,48 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
-
-func newWE(name, pipeline string) *wfev1.WorkflowExecution {
-	return &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-" + name, Namespace: ns},
-			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: pipeline, Version: "v1", ContainerImage: "registry.example/workflows/" + pipeline + ":v1"},
-			TargetResource:        ns + "/deployment/web",
-		},
-	}
-}
-
-func waitFor(t *testing.T, we *wfev1.WorkflowExecution, timeout time.Duration, check func(*wfev1.WorkflowExecution) bool) *wfev1.WorkflowExecution {
-	t.Helper()
-	got := &wfev1.WorkflowExecution{}
-	require.Eventually(t, func() bool {
-		return node.Client.Get(t.Context(), client.ObjectKeyFromObject(we), got) == nil && check(got)
-	}, timeout, 100*time.Millisecond, "%s never got there; conditions: %+v", we.Name, &got.Status.Conditions)
-	return got
-}
-
-func completeIs(status metav1.ConditionStatus, reason string) func(*wfev1.WorkflowExecution) bool {
-	return func(we *wfev1.WorkflowExecution) bool {
-		c := we.Condition(wfev1.ConditionTektonPipelineComplete)
-		return c != nil && c.Status == status && c.Reason == reason
-	}
-}
-
-func auditedIs(status metav1.ConditionStatus) func(*wfev1.WorkflowExecution) bool {
-	return func(we *wfev1.WorkflowExecution) bool {
-		c := we.Condition(wfev1.ConditionAuditRecorded)
-		return c != nil && c.Status == status
-	}
-}
 
 // taskRuns are the TaskRuns of a WorkflowExecution's PipelineRun, by pipeline task.
 func taskRuns(t *testing.T, we *wfev1.WorkflowExecution) map[string]*tektonv1.TaskRun {
@@ -106,9 +72,9 @@ func eventsOf(t *testing.T, name string, n int) map[string]string {
 
 func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
 	began := time.Now()
-	we := newWE("greets", "greets")
+	we := wetest.New(ns, "greets", wetest.Pipeline("greets"))
 	require.NoError(t, node.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	got := wetest.WaitFor(t, node.Client, we, 2*time.Minute, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
 	t.Logf("a one-step pipeline on the real node: created to Succeeded in %s", time.Since(began).Round(time.Millisecond))
 	assert.Equal(t, wfev1.PhaseCompleted, got.Status.Phase)
 	tr := taskRuns(t, got)["hello"]
@@ -118,7 +84,7 @@ func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
 	assert.Contains(t, kubectlLogs(t.Context(), t, tr.Status.PodName, "step-say"), "hello from a real step on "+tr.Status.PodName)
 	assert.Equal(t, map[string]string{wfev1.ReasonPipelineCreated: "Normal", wfev1.ReasonPipelineStarted: "Normal",
 		wfev1.ReasonPipelineSucceeded: "Normal"}, eventsOf(t, "greets", 3), "an Event for each transition, as on the simulated node")
-	waitFor(t, we, time.Minute, auditedIs(metav1.ConditionTrue))
+	wetest.WaitFor(t, node.Client, we, time.Minute, wetest.AuditedIs(metav1.ConditionTrue))
 	events := map[string]bool{}
 	for _, e := range ds.Events() {
 		if e.CorrelationID == "rr-greets" {
@@ -129,9 +95,9 @@ func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
 }
 
 func TestAStepThatExitsThreeFailsTheExecutionNamingTaskStepAndCode(t *testing.T) {
-	we := newWE("exits-3", "exits-3")
+	we := wetest.New(ns, "exits-3", wetest.Pipeline("exits-3"))
 	require.NoError(t, node.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
+	got := wetest.WaitFor(t, node.Client, we, 2*time.Minute, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineFailed))
 	assert.Equal(t, wfev1.PhaseFailed, got.Status.Phase)
 	fd := got.Status.FailureDetails
 	require.NotNil(t, fd)
@@ -145,20 +111,20 @@ func TestAStepThatExitsThreeFailsTheExecutionNamingTaskStepAndCode(t *testing.T)
 }
 
 func TestARealTimeoutEndsASleepingStep(t *testing.T) {
-	we := newWE("times-out", "sleeps")
+	we := wetest.New(ns, "times-out", wetest.Pipeline("sleeps"))
 	we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{Timeout: &metav1.Duration{Duration: 15 * time.Second}}
 	require.NoError(t, node.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineTimeout))
+	got := wetest.WaitFor(t, node.Client, we, 2*time.Minute, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineTimeout))
 	assert.Equal(t, wfev1.FailureReasonDeadlineExceeded, got.Status.FailureDetails.Reason)
 	assert.Equal(t, metav1.ConditionTrue, got.Condition(wfev1.ConditionTektonPipelineRunning).Status, "it had started")
 }
 
 func TestACancelledRealRunIsPipelineCancelled(t *testing.T) {
 	ctx := t.Context()
-	we := newWE("cancelled", "sleeps")
+	we := wetest.New(ns, "cancelled", wetest.Pipeline("sleeps"))
 	require.NoError(t, node.Client.Create(ctx, we))
 	var pod string
-	got := waitFor(t, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
+	got := wetest.WaitFor(t, node.Client, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
 		if we.Status.PipelineRunRef == nil {
 			return false
 		}
@@ -176,7 +142,7 @@ func TestACancelledRealRunIsPipelineCancelled(t *testing.T) {
 	// A merge patch: Tekton writes the PipelineRun meanwhile.
 	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: got.Status.PipelineRunRef.Name}}
 	require.NoError(t, node.Client.Patch(ctx, pr, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"status":"Cancelled"}}`))))
-	waitFor(t, we, time.Minute, completeIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
+	wetest.WaitFor(t, node.Client, we, time.Minute, wetest.CompleteIs(metav1.ConditionFalse, wfev1.ReasonPipelineCancelled))
 }
 
 func kubectlLogsOrEmpty(ctx context.Context, pod, container string) string {
@@ -186,9 +152,9 @@ func kubectlLogsOrEmpty(ctx context.Context, pod, container string) string {
 }
 
 func TestAFinallyTaskRunsAfterTheWork(t *testing.T) {
-	we := newWE("with-finally", "with-finally")
+	we := wetest.New(ns, "with-finally", wetest.Pipeline("with-finally"))
 	require.NoError(t, node.Client.Create(t.Context(), we))
-	got := waitFor(t, we, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	got := wetest.WaitFor(t, node.Client, we, 2*time.Minute, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
 	runs := taskRuns(t, got)
 	require.Contains(t, runs, "report")
 	assert.Contains(t, kubectlLogs(t.Context(), t, runs["report"].Status.PodName, "step-tell"), "finally ran")
@@ -198,11 +164,11 @@ func TestAFinallyTaskRunsAfterTheWork(t *testing.T) {
 }
 
 func TestTwoExecutionsRunTheirPodsAtTheSameTime(t *testing.T) {
-	a, b := newWE("parallel-a", "takes-three-seconds"), newWE("parallel-b", "takes-three-seconds")
+	a, b := wetest.New(ns, "parallel-a", wetest.Pipeline("takes-three-seconds")), wetest.New(ns, "parallel-b", wetest.Pipeline("takes-three-seconds"))
 	require.NoError(t, node.Client.Create(t.Context(), a))
 	require.NoError(t, node.Client.Create(t.Context(), b))
-	ga := waitFor(t, a, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
-	gb := waitFor(t, b, 2*time.Minute, completeIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	ga := wetest.WaitFor(t, node.Client, a, 2*time.Minute, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	gb := wetest.WaitFor(t, node.Client, b, 2*time.Minute, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
 	ra, rb := taskRuns(t, ga)["work"], taskRuns(t, gb)["work"]
 	overlap := ra.Status.StartTime.Before(rb.Status.CompletionTime) && rb.Status.StartTime.Before(ra.Status.CompletionTime)
 	assert.True(t, overlap, "the two TaskRuns ran at the same time: a %s-%s, b %s-%s",

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 const runs = "wfe-runs"
@@ -55,9 +56,9 @@ func TestMakeUndeployFinishesWithRunsHeldByFinalizers(t *testing.T) {
 	require.NoError(t, noForbidden(), "the suite until now")
 	useExecutionNamespace(ctx, t)
 	for i := range 3 {
-		we := newWE(fmt.Sprintf("left-%d", i), "sleeps")
+		we := wetest.New(ns, fmt.Sprintf("left-%d", i), wetest.Pipeline("sleeps"))
 		require.NoError(t, node.Client.Create(ctx, we))
-		waitFor(t, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
+		wetest.WaitFor(t, node.Client, we, 2*time.Minute, func(we *wfev1.WorkflowExecution) bool {
 			c := we.Condition(wfev1.ConditionTektonPipelineRunning)
 			return controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && c != nil && c.Status == metav1.ConditionTrue &&
 				we.Status.PipelineRunRef != nil && we.Status.PipelineRunRef.Namespace == runs

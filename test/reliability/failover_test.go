@@ -13,13 +13,13 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 	e := setup(t)
 	rec := e.record(t)
-	other, err := controlplane.FreePort()
+	other, err := paths.FreePort()
 	require.NoError(t, err)
 	leaderFlags := []string{"--leader-elect", "--leader-election-namespace=" + wfev1.InstallNamespace, "--leader-election-lease-duration=6s"}
 	first := e.startManager(t, leaderFlags...)
@@ -50,7 +50,7 @@ func TestWithTheWebhookProcessGoneCreatesSucceedAndConditionsAreComplete(t *test
 	e := setup(t)
 	rec := e.record(t)
 	// The registered webhook address has no server: the manager serves elsewhere.
-	elsewhere, err := controlplane.FreePort()
+	elsewhere, err := paths.FreePort()
 	require.NoError(t, err)
 	e.startManager(t, "--webhook-port", strconv.Itoa(elsewhere))
 	const n = 20

@@ -27,10 +27,12 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
 	"kubernaut.ai/wfe-conditions/certs"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
-	"kubernaut.ai/wfe-conditions/test/datastorage"
-	"kubernaut.ai/wfe-conditions/test/invariants"
-	"kubernaut.ai/wfe-conditions/test/tekton"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/invariants"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/tekton"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 const ns = "reliability"
@@ -64,7 +66,7 @@ func setup(t *testing.T) *env {
 		}}
 	}
 	require.NoError(t, cp.Client.Create(t.Context(), one("slow", map[string]string{tekton.AnnotationDelay: "3s"})))
-	port, err := controlplane.FreePort()
+	port, err := paths.FreePort()
 	require.NoError(t, err)
 	b, err := certs.SelfSigned("127.0.0.1", "localhost")
 	require.NoError(t, err)
@@ -83,7 +85,7 @@ type proc struct {
 // extra flags are appended (a later --webhook-port wins).
 func (e *env) startManager(t *testing.T, extra ...string) *proc {
 	t.Helper()
-	bin, err := controlplane.Binary("wfe-conditions")
+	bin, err := paths.Binary("wfe-conditions")
 	require.NoError(t, err)
 	return e.startManagerBinary(t, bin, extra...)
 }
@@ -94,7 +96,7 @@ func (e *env) startManagerBinary(t *testing.T, bin string, extra ...string) *pro
 	var err error
 	ports := make([]int, 2)
 	for i := range ports {
-		ports[i], err = controlplane.FreePort()
+		ports[i], err = paths.FreePort()
 		require.NoError(t, err)
 	}
 	kubeconfig, err := e.cp.ManagerKubeconfig()
@@ -162,14 +164,7 @@ func (e *env) record(t *testing.T) *recorder {
 }
 
 func newWE(name string) *wfev1.WorkflowExecution {
-	return &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{Name: "rr-" + name},
-			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "slow", Version: "1", ContainerImage: "registry.example/slow:1"},
-			TargetResource:        ns + "/deployment/web",
-		},
-	}
+	return wetest.New(ns, name, wetest.Workflow("slow", "1", "registry.example/slow:1"))
 }
 
 // waitAllComplete waits until every WorkflowExecution of the namespace is

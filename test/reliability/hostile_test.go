@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kubernaut.ai/wfe-conditions/test/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 func TestADataStorageOutageLosesNothingAndKeepsMemoryBounded(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 const crdPath = "config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml"
@@ -53,7 +54,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	e := setup(t)
 	ctx := t.Context()
 	oldBin, oldCRD := buildRelease(t, t.TempDir())
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	newCRD, err := os.ReadFile(filepath.Join(root, crdPath))
 	require.NoError(t, err)

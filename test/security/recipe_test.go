@@ -11,13 +11,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 // recipe returns the YAML block docs/security.md marks "<!-- recipe: name -->".
 func recipe(t *testing.T, name string) []byte {
 	t.Helper()
-	root, err := controlplane.RepoRoot()
+	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "security.md"))
 	require.NoError(t, err)

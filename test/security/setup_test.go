@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
-	"kubernaut.ai/wfe-conditions/test/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // cp is shared by the package's tests: one control plane with the product
@@ -138,18 +140,9 @@ var weCount int
 // the policy's default).
 func newWE(namespace, serviceAccount, bundle string) *wfev1.WorkflowExecution {
 	weCount++
-	we := &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fmt.Sprintf("we-%d", weCount)},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{Kind: "RemediationRequest", Name: "rr-1", Namespace: namespace},
-			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "restart-pods", Version: "v1", ContainerImage: bundle},
-			TargetResource:        namespace + "/deployment/web",
-		},
-	}
-	if serviceAccount != "" {
-		we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{ServiceAccountName: serviceAccount}
-	}
-	return we
+	image, digest, _ := strings.Cut(bundle, "@")
+	return wetest.New(namespace, fmt.Sprintf("we-%d", weCount),
+		wetest.Bundle(image), wetest.Digest(digest), wetest.ServiceAccount(serviceAccount), wetest.Remediation("rr-1"))
 }
 
 func isConflict(err error) bool { return apierrors.IsConflict(err) }

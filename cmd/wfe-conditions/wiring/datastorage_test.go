@@ -34,3 +34,13 @@ func TestDataStorageURLsAreValidatedWithoutShowingTheirPassword(t *testing.T) {
 		})
 	}
 }
+
+func TestTheAuditBatchSizeStaysWithinDataStoragesLimit(t *testing.T) {
+	opts := func(batch int) DataStorageOptions {
+		return DataStorageOptions{URL: "https://ds.example", Timeout: time.Second, BatchSize: batch, FlushInterval: time.Second, QueueSize: 1, MaxBackoff: time.Second}
+	}
+	require.NoError(t, opts(500).validate())
+	err := opts(501).validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "DataStorage refuses a batch of more than 500 events")
+}

@@ -146,7 +146,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&ds.AllowInsecureToken, "datastorage-allow-insecure-token", false,
 		"Send the bearer token to a plain http:// --datastorage-url. Dangerous: anyone on the network path can read the token and replay it against DataStorage; for local development only.")
 	fs.DurationVar(&ds.Timeout, "datastorage-timeout", 5*time.Second, "Timeout of one DataStorage request.")
-	fs.IntVar(&ds.BatchSize, "audit-batch-size", 100, "Most audit events per DataStorage request.")
+	fs.IntVar(&ds.BatchSize, "audit-batch-size", 100, "Most audit events per DataStorage request (at most 500, DataStorage's limit; a request also stays under its 5 MiB body limit).")
 	fs.DurationVar(&ds.FlushInterval, "audit-flush-interval", 200*time.Millisecond, "Longest an audit event waits for its batch to fill.")
 	fs.IntVar(&ds.QueueSize, "audit-queue-size", 10000, "WorkflowExecutions whose audit events may wait in memory; beyond it they wait unacknowledged in their status.")
 	fs.DurationVar(&ds.MaxBackoff, "audit-max-backoff", 30*time.Second, "Longest wait between two delivery attempts.")
@@ -170,8 +170,14 @@ func (ds DataStorageOptions) validate() error {
 	if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 {
 		return errors.New("--audit-batch-size, --audit-queue-size, --audit-flush-interval, --datastorage-timeout and --audit-max-backoff must be positive")
 	}
+	if ds.BatchSize > maxAuditBatch {
+		return fmt.Errorf("--audit-batch-size %d: DataStorage refuses a batch of more than %d events", ds.BatchSize, maxAuditBatch)
+	}
 	return nil
 }
+
+// maxAuditBatch is the most events DataStorage accepts in one batch.
+const maxAuditBatch = 500
 
 // validate reports the first option that cannot work.
 func (o *Options) validate() error {

@@ -1,0 +1,176 @@
+// Package controlplane starts a real etcd and kube-apiserver (controller-runtime
+// envtest on the binaries built into bin/) with our CRDs and Tekton's installed.
+package controlplane
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
+)
+
+// ControlPlane is a running etcd + kube-apiserver with the CRDs installed.
+type ControlPlane struct {
+	// Config reaches the apiserver as an administrator.
+	Config *rest.Config
+	// Client is a direct (uncached) client with our types and Tekton's registered.
+	Client client.Client
+	// Scheme knows the core types, ours and Tekton's.
+	Scheme *runtime.Scheme
+	// Kubeconfig is the path of a kubeconfig file the built kubectl accepts.
+	Kubeconfig string
+
+	env       *envtest.Environment
+	restarted []*exec.Cmd
+	// product: InstallProduct ran, managers run as the controller.
+	product bool
+}
+
+// reapOnce clears what an earlier, killed test binary left running, once per
+// process: every later control plane of this process stops its own.
+var reapOnce sync.Once
+
+type options struct {
+	crdPaths      []string
+	allTektonCRDs bool
+	product       bool
+}
+
+// WithProduct runs InstallProduct once the control plane is up: the shipped
+// RBAC and admission policies apply, and managers run as the controller.
+func WithProduct() Option { return func(o *options) { o.product = true } }
+
+// WithCRDs installs further CRDs from files or folders, e.g. cert-manager's.
+func WithCRDs(paths ...string) Option {
+	return func(o *options) { o.crdPaths = append(o.crdPaths, paths...) }
+}
+
+// WithAllTektonCRDs installs every Tekton CRD, as Tekton's controller needs,
+// not only Pipeline, PipelineRun, Task and TaskRun.
+func WithAllTektonCRDs() Option { return func(o *options) { o.allTektonCRDs = true } }
+
+// Option tunes Start.
+type Option func(*options)
+
+// NewScheme returns a scheme with the core types, ours and Tekton's.
+func NewScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, wfev1.AddToScheme, tektonv1.AddToScheme, apiextensionsv1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return s
+}
+
+// Start starts a control plane for the test and stops it when the test ends.
+func Start(t testing.TB, opts ...Option) *ControlPlane {
+	t.Helper()
+	cp, err := StartE(t.TempDir(), opts...)
+	require.NoError(t, err, "start control plane")
+	t.Cleanup(func() { require.NoError(t, cp.Stop(), "stop control plane") })
+	return cp
+}
+
+// StartE starts a control plane writing its kubeconfig into dir. The caller
+// must call Stop.
+func StartE(dir string, opts ...Option) (*ControlPlane, error) {
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	root, err := paths.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	crds, err := tektonCRDs(o.allTektonCRDs)
+	if err != nil {
+		return nil, err
+	}
+	scheme := NewScheme()
+	env := &envtest.Environment{
+		BinaryAssetsDirectory:   filepath.Join(root, "bin"),
+		CRDDirectoryPaths:       append([]string{filepath.Join(root, "config", "crd", "bases")}, o.crdPaths...),
+		CRDs:                    crds,
+		ErrorIfCRDPathMissing:   true,
+		Scheme:                  scheme,
+		ControlPlaneStopTimeout: 20 * time.Second,
+	}
+	if err := requireBinaries(env.BinaryAssetsDirectory); err != nil {
+		return nil, err
+	}
+	reapOnce.Do(func() { reapOrphans() })
+	// Clients log through controller-runtime's logger; without one set it
+	// prints a warning with a stack trace that reads like a crash.
+	setLogger()
+	cfg, err := env.Start()
+	if err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	cp := &ControlPlane{Config: cfg, Scheme: scheme, env: env}
+	if cp.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	cp.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(cp.Kubeconfig, env.KubeConfig, 0o600); err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	if o.product {
+		if err := cp.InstallProduct(context.Background()); err != nil {
+			_ = env.Stop()
+			return nil, err
+		}
+	}
+	return cp, nil
+}
+
+// Stop stops the apiserver and etcd and removes their data.
+func (cp *ControlPlane) Stop() error {
+	for _, c := range cp.restarted {
+		_ = c.Process.Signal(syscall.SIGTERM)
+		deadline := time.Now().Add(20 * time.Second)
+		for process.Alive(c.Process.Pid) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = c.Process.Kill()
+	}
+	return cp.env.Stop()
+}
+
+// CreateNamespace creates a namespace with the default ServiceAccount that no
+// kube-controller-manager creates here.
+func (cp *ControlPlane) CreateNamespace(t testing.TB, name string) {
+	t.Helper()
+	ctx := t.Context()
+	require.NoError(t, cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: objectMeta("", name)}))
+	require.NoError(t, cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: objectMeta(name, "default")}))
+}
+
+// WatchClient returns a client that can watch.
+func (cp *ControlPlane) WatchClient(t testing.TB) client.WithWatch {
+	t.Helper()
+	c, err := client.NewWithWatch(cp.Config, client.Options{Scheme: cp.Scheme})
+	require.NoError(t, err)
+	return c
+}

@@ -1,0 +1,162 @@
+package controlplane
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+)
+
+// productKinds are what InstallProduct applies from the rendered overlay: all
+// but the Deployment and what serves or certifies the webhook, which tests
+// run and register themselves.
+var productKinds = []string{
+	"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+	"ConfigMap", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+}
+
+// Render returns the objects kustomize builds from config/<overlay>.
+func Render(overlay string) ([]*unstructured.Unstructured, error) {
+	root, err := paths.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	kustomize, err := paths.Binary("kustomize")
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Command(kustomize, "build", filepath.Join(root, "config", overlay)).Output()
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return nil, fmt.Errorf("kustomize build config/%s: %w: %s", overlay, err, exit.Stderr)
+		}
+		return nil, fmt.Errorf("kustomize build config/%s: %w", overlay, err)
+	}
+	objs, err := DecodeObjects(out)
+	if err != nil {
+		return nil, fmt.Errorf("decode config/%s: %w", overlay, err)
+	}
+	return objs, nil
+}
+
+// DecodeObjects splits a multi-document YAML or JSON manifest into objects,
+// skipping empty documents.
+func DecodeObjects(manifest []byte) ([]*unstructured.Unstructured, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
+	var objs []*unstructured.Unstructured
+	for {
+		u := &unstructured.Unstructured{}
+		if err := dec.Decode(&u.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return objs, nil
+			}
+			return nil, err
+		}
+		if len(u.Object) > 0 {
+			objs = append(objs, u)
+		}
+	}
+}
+
+// InstallProduct applies, from config/default, the namespace, the manager's
+// ServiceAccount and RBAC, the execution policy and the admission policies,
+// so that they act here as in a cluster; the manager then runs with
+// ControllerConfig. Server-side apply: calling it again is harmless.
+func (cp *ControlPlane) InstallProduct(ctx context.Context) error {
+	return cp.InstallOverlay(ctx, "default")
+}
+
+// InstallOverlay is InstallProduct from config/<overlay>.
+func (cp *ControlPlane) InstallOverlay(ctx context.Context, overlay string) error {
+	objs, err := Render(overlay)
+	if err != nil {
+		return err
+	}
+	for _, u := range objs {
+		if !slices.Contains(productKinds, u.GetKind()) {
+			continue
+		}
+		if err := cp.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("test-install"), client.ForceOwnership); err != nil {
+			return fmt.Errorf("apply %s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+	cp.product = true
+	return nil
+}
+
+// ControllerConfig reaches the apiserver as the shipped manager's
+// ServiceAccount (impersonated): its RBAC applies, and the admission policies
+// recognise it as the controller.
+func (cp *ControlPlane) ControllerConfig() *rest.Config {
+	c := rest.CopyConfig(cp.Config)
+	ns := wfev1.InstallNamespace
+	c.Impersonate = rest.ImpersonationConfig{
+		UserName: wfev1.ControllerUsername(ns),
+		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
+	}
+	return c
+}
+
+// ManagerKubeconfig is the kubeconfig manager processes use: the controller's
+// identity once InstallProduct ran, the administrator's otherwise.
+func (cp *ControlPlane) ManagerKubeconfig() (string, error) {
+	if !cp.product {
+		return cp.Kubeconfig, nil
+	}
+	cfg, err := clientcmd.LoadFromFile(cp.Kubeconfig)
+	if err != nil {
+		return "", fmt.Errorf("load kubeconfig: %w", err)
+	}
+	imp := cp.ControllerConfig().Impersonate
+	for _, a := range cfg.AuthInfos {
+		a.Impersonate, a.ImpersonateGroups = imp.UserName, imp.Groups
+	}
+	path := filepath.Join(filepath.Dir(cp.Kubeconfig), "controller.kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return "", fmt.Errorf("write controller kubeconfig: %w", err)
+	}
+	return path, nil
+}
+
+// SetExecutionPolicy creates or replaces the execution policy ConfigMap the
+// manager and the admission policies read.
+func (cp *ControlPlane) SetExecutionPolicy(ctx context.Context, p wfev1.ExecutionPolicy) error {
+	ns := &corev1.Namespace{ObjectMeta: objectMeta("", wfev1.InstallNamespace)}
+	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %s: %w", ns.Name, err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: objectMeta(wfev1.InstallNamespace, wfev1.ExecutionPolicyName), Data: p.Data()}
+	err := cp.Client.Create(ctx, cm)
+	if apierrors.IsAlreadyExists(err) {
+		err = cp.Client.Update(ctx, cm)
+	}
+	if err != nil {
+		return fmt.Errorf("write execution policy: %w", err)
+	}
+	return nil
+}
+
+// ensureExecutionPolicy writes the default policy unless one exists.
+func (cp *ControlPlane) ensureExecutionPolicy(ctx context.Context) error {
+	err := cp.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName}, &corev1.ConfigMap{})
+	if apierrors.IsNotFound(err) {
+		return cp.SetExecutionPolicy(ctx, wfev1.ExecutionPolicy{})
+	}
+	return err
+}

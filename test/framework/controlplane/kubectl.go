@@ -1,0 +1,45 @@
+package controlplane
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"testing"
+
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+)
+
+// Kubectl runs the built kubectl against the control plane and returns its
+// standard output, or an error carrying its standard error.
+func (cp *ControlPlane) Kubectl(ctx context.Context, args ...string) (string, error) {
+	return cp.KubectlStdin(ctx, nil, args...)
+}
+
+// KubectlStdin is Kubectl with data on its standard input.
+func (cp *ControlPlane) KubectlStdin(ctx context.Context, stdin []byte, args ...string) (string, error) {
+	path, err := paths.Binary("kubectl")
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, path, append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("kubectl %v: %w: %s", args, err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// MustKubectl is Kubectl that fails the test on error.
+func (cp *ControlPlane) MustKubectl(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := cp.Kubectl(t.Context(), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

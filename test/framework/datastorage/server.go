@@ -1,0 +1,386 @@
+// Package datastorage is a DataStorage test server. It checks every request
+// against the project's own description of the part of DataStorage's API the
+// audit client uses (openapi.yaml, embedded; see its info for the upstream it
+// follows), checks its own answers against the same description, records the
+// audit events it receives, and can inject faults.
+package datastorage
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// contract is the project's description of DataStorage's audit write API.
+//
+//go:embed openapi.yaml
+var contract []byte
+
+const problemJSON = "application/problem+json"
+
+// ResponsePrefix starts the Invalid entries about the server's own answers,
+// as opposed to the requests it received.
+const ResponsePrefix = "test server response: "
+
+// Fault is how the server misbehaves; the zero Fault is healthy.
+//
+// Which fault answers are checked against the contract: those that claim to
+// be a problem (ContentType empty or application/problem+json) and whose body
+// is JSON. A broken one of those (say, a problem without "title") is recorded
+// in Invalid like a broken request. Any other answer is taken as deliberately
+// off the contract and sent unchecked: a proxy's HTML error page (set
+// ContentType "text/html"), a plain-text or truncated body.
+type Fault struct {
+	// Status, when set, answers every valid request with it and Problem as
+	// body.
+	Status  int
+	Problem string
+	// ContentType of that answer; empty means application/problem+json.
+	ContentType string
+	// Delay holds each answer back, e.g. beyond the client's timeout.
+	Delay time.Duration
+	// Drop closes the connection without answering.
+	Drop bool
+}
+
+// Received is one audit event the server acknowledged.
+type Received struct {
+	EventType     string `json:"event_type"`
+	CorrelationID string `json:"correlation_id"`
+	EventData     struct {
+		ExecutionName string `json:"execution_name"`
+		Phase         string `json:"phase"`
+	} `json:"event_data"`
+}
+
+// Server is a running DataStorage test server.
+type Server struct {
+	URL string
+
+	contract *validator
+	listener net.Listener
+	srv      *http.Server
+	addr     string
+
+	mu       sync.Mutex
+	fault    Fault
+	events   []Received
+	requests int
+	invalid  []string
+	tokens   []string
+	auth     func(token string) int
+	now      func() time.Time
+}
+
+// Start serves on a free loopback port until Close.
+func Start() (*Server, error) { return StartOn("127.0.0.1") }
+
+// StartOn serves on a free port of the address host, e.g. the host's address
+// that pods of the real node reach, until Close.
+func StartOn(host string) (*Server, error) {
+	v, err := newValidator()
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{contract: v, listener: l, addr: l.Addr().String(), URL: "http://" + l.Addr().String()}
+	s.serve()
+	return s, nil
+}
+
+// StartTest starts a server and closes it when the test ends.
+func StartTest(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *Server) serve() {
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.handle), ReadHeaderTimeout: 5 * time.Second}
+	go func(srv *http.Server, l net.Listener) { _ = srv.Serve(l) }(s.srv, s.listener)
+}
+
+// Close stops the server.
+func (s *Server) Close() { _ = s.srv.Close() }
+
+// Refuse stops listening, so that connections are refused, until Resume.
+func (s *Server) Refuse() { _ = s.srv.Close() }
+
+// Resume listens again on the same address after Refuse.
+func (s *Server) Resume() error {
+	l, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	s.listener = l
+	s.serve()
+	return nil
+}
+
+// SetAuth makes the server review each request's bearer token as DataStorage
+// does with TokenReview and SubjectAccessReview (server_routes.go): review
+// answers 0 to admit the token, 401 when it is rejected, 403 when its
+// identity lacks get and create on services/data-storage-service. A nil
+// review (the default) admits every request.
+func (s *Server) SetAuth(review func(token string) int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.auth = review
+}
+
+// SetClock sets the server's clock, which its timestamp window reads.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// SetFault switches the server's behaviour.
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = f
+}
+
+// Events returns the events acknowledged so far.
+func (s *Server) Events() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.events...)
+}
+
+// Requests is how many requests reached the handler.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// Invalid lists every request that broke the contract, and every answer of
+// this server that did (those start with ResponsePrefix); a test fails on any.
+func (s *Server) Invalid() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.invalid...)
+}
+
+// Tokens lists the bearer tokens requests carried, in order.
+func (s *Server) Tokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tokens...)
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	s.requests++
+	f, review, now := s.fault, s.auth, s.now
+	s.tokens = append(s.tokens, token)
+	s.mu.Unlock()
+
+	if review != nil {
+		if status := review(token); status != 0 {
+			s.reply(w, nil, generic(status))
+			return
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return
+	}
+	if len(body) > maxBody {
+		s.reply(w, nil, generic(http.StatusRequestEntityTooLarge))
+		return
+	}
+	if f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+		return
+	}
+	in, err := s.contract.request(r, body)
+	if err != nil {
+		s.record(err.Error())
+		s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", err.Error()))
+		return
+	}
+	if f.Status != 0 {
+		s.reply(w, in, f.answer())
+		return
+	}
+	var events []Received
+	_ = json.Unmarshal(body, &events) // the contract makes it an array of events
+	if now == nil {
+		now = time.Now
+	}
+	if refusal := dataStorageRules(body, now()); refusal != "" {
+		s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", refusal))
+		return
+	}
+	s.mu.Lock()
+	first := len(s.events)
+	s.events = append(s.events, events...)
+	s.mu.Unlock()
+	ids := make([]string, len(events))
+	for i := range ids {
+		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", first+i)
+	}
+	created, _ := json.Marshal(map[string]any{"event_ids": ids, "message": fmt.Sprintf("%d events created", len(events))})
+	s.reply(w, in, answer{status: http.StatusCreated, contentType: "application/json", body: created, check: true})
+}
+
+func (s *Server) record(broken string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invalid = append(s.invalid, broken)
+}
+
+// answer is what the server is about to send.
+type answer struct {
+	status      int
+	contentType string
+	body        []byte
+	// check: the answer claims to follow the contract, so it is checked.
+	check bool
+}
+
+// reply checks the answer against the contract, when it claims to follow it,
+// records it if it does not, and sends it either way.
+func (s *Server) reply(w http.ResponseWriter, in *openapi3filter.RequestValidationInput, a answer) {
+	if a.check {
+		if err := s.contract.response(in, a.status, a.contentType, a.body); err != nil {
+			s.record(fmt.Sprintf("%s%d %s: %v", ResponsePrefix, a.status, a.contentType, err))
+		}
+	}
+	w.Header().Set("Content-Type", a.contentType)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+// answer is the fault's reply; see Fault for which ones are checked.
+func (f Fault) answer() answer {
+	ct := f.ContentType
+	if ct == "" {
+		ct = problemJSON
+	}
+	return answer{status: f.Status, contentType: ct, body: []byte(f.Problem),
+		check: isProblem(ct) && json.Valid([]byte(f.Problem))}
+}
+
+func problem(status int, title, detail string) answer {
+	body, _ := json.Marshal(map[string]any{
+		"type": "https://kubernaut.ai/problems/validation-error", "title": title, "status": status, "detail": detail,
+	})
+	return answer{status: status, contentType: problemJSON, body: body, check: true}
+}
+
+func isProblem(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == problemJSON
+}
+
+// validator checks requests and answers against the embedded contract.
+type validator struct {
+	doc     *openapi3.T
+	router  routers.Router
+	options *openapi3filter.Options
+}
+
+func newValidator() (*validator, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(contract)
+	if err != nil {
+		return nil, fmt.Errorf("load the DataStorage contract: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("the DataStorage contract is not valid OpenAPI: %w", err)
+	}
+	// kin-openapi checks no uuid format unless told to; the ids in a 201 are
+	// uuids.
+	doc.SetStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562))
+	router, err := legacy.NewRouter(doc) // no servers in the document: any host matches
+	if err != nil {
+		return nil, fmt.Errorf("route the DataStorage contract: %w", err)
+	}
+	return &validator{doc: doc, router: router, options: &openapi3filter.Options{
+		MultiError:            true,
+		IncludeResponseStatus: true,
+		// Messages name the path and the rule, without a dump of the schema.
+		SchemaValidationOptions: append(doc.GetSchemaValidationOptions(), openapi3.DisableSchemaErrorDetails()),
+	}}, nil
+}
+
+// request checks a request whose body was read into body. It returns the
+// input to check the answer with, nil when the request matches no operation.
+func (v *validator) request(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, error) {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: no such operation in the contract: %w", r.Method, r.URL.Path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.options}
+	return in, openapi3filter.ValidateRequest(context.Background(), in)
+}
+
+// response checks an answer to the request in was made from. With no
+// operation to look it up in (in is nil), the answer must be a problem.
+func (v *validator) response(in *openapi3filter.RequestValidationInput, status int, contentType string, body []byte) error {
+	if in == nil {
+		return v.problem(contentType, body)
+	}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 status,
+		Header:                 http.Header{"Content-Type": {contentType}},
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                v.options,
+	})
+}
+
+func (v *validator) problem(contentType string, body []byte) error {
+	if !isProblem(contentType) {
+		return fmt.Errorf("content type %q is not %s", contentType, problemJSON)
+	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return fmt.Errorf("problem body is not JSON: %w", err)
+	}
+	schema := v.doc.Components.Schemas["RFC7807Problem"]
+	if schema == nil || schema.Value == nil {
+		return errors.New("the contract has no RFC7807Problem schema")
+	}
+	return schema.Value.VisitJSON(value, append(v.options.SchemaValidationOptions, openapi3.MultiErrors())...)
+}
