@@ -48,6 +48,7 @@ func finishedWE(name string, failed bool) *wfev1.WorkflowExecution {
 			PipelineRunRef: &wfev1.PipelineRunReference{Name: name + "-1a2b3c4d"},
 		},
 	}
+	we.SetTektonPipelineCreated(metav1.ConditionTrue, wfev1.ReasonPipelineCreated, "created")
 	we.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted, "started")
 	if failed {
 		we.Status.Phase = wfev1.PhaseFailed
@@ -85,6 +86,24 @@ func TestEveryEventTheClientSendsIsValidAgainstTheContract(t *testing.T) {
 		assert.Len(t, s.Invalid(), 1)
 		assert.Contains(t, err.Error(), "400")
 	})
+}
+
+func TestTheStartEventIsDueOnceThePipelineRunIsCreated(t *testing.T) {
+	we := &wfev1.WorkflowExecution{}
+	wfev1.EnsureConditions(&we.Status, 1)
+	assert.Empty(t, audit.DueEvents(we), "nothing is due before the PipelineRun exists")
+	we.SetTektonPipelineCreated(metav1.ConditionTrue, wfev1.ReasonPipelineCreated, "created")
+	assert.Equal(t, []string{wfev1.AuditEventStarted}, audit.DueEvents(we), "due before the run starts, as kubernaut's controller sends it")
+	e := audit.BuildEvent(we, wfev1.AuditEventStarted)
+	assert.Equal(t, "workflowexecution.execution.started", e.EventType)
+	assert.Equal(t, string(wfev1.PhasePending), e.EventData.Phase)
+}
+
+func TestAWorkflowExecutionAuditedByV010IsNotAuditedAgain(t *testing.T) {
+	we := finishedWE("from-v0.1.0", false)
+	we.Status.AuditedEvents = []string{wfev1.AuditEventWorkflowStarted, wfev1.AuditEventCompleted}
+	assert.Equal(t, []string{wfev1.AuditEventWorkflowStarted, wfev1.AuditEventCompleted}, audit.DueEvents(we))
+	assert.Empty(t, audit.Pending(we))
 }
 
 func TestDueEventsFollowTheConditions(t *testing.T) {

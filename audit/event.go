@@ -6,6 +6,7 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,12 +76,17 @@ type Payload struct {
 }
 
 // DueEvents lists the lifecycle events the WorkflowExecution's status calls
-// for, in order: started once the PipelineRun started, then completed or
-// failed once it finished.
+// for, in order: started once the PipelineRun is created, then completed or
+// failed once it finished. A WorkflowExecution that recorded v0.1.0's start
+// event has that one as its start event.
 func DueEvents(we *wfev1.WorkflowExecution) []string {
 	var due []string
-	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil && c.Status == metav1.ConditionTrue {
-		due = append(due, wfev1.AuditEventStarted)
+	if c := we.Condition(wfev1.ConditionTektonPipelineCreated); c != nil && c.Status == metav1.ConditionTrue {
+		if slices.Contains(we.Status.AuditedEvents, wfev1.AuditEventWorkflowStarted) {
+			due = append(due, wfev1.AuditEventWorkflowStarted)
+		} else {
+			due = append(due, wfev1.AuditEventStarted)
+		}
 	}
 	if c := we.Condition(wfev1.ConditionTektonPipelineComplete); c != nil {
 		switch c.Status {
@@ -140,6 +146,15 @@ func buildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 	when := st.StartTime
 	switch eventType {
 	case wfev1.AuditEventStarted:
+		// When the PipelineRun was created, as kubernaut's controller sends it.
+		e.EventAction, e.EventOutcome = "started", "pending"
+		p.Phase = string(wfev1.PhasePending)
+		p.StartedAt = nil
+		when = nil
+		if c := we.Condition(wfev1.ConditionTektonPipelineCreated); c != nil && c.Status == metav1.ConditionTrue {
+			when = &c.LastTransitionTime
+		}
+	case wfev1.AuditEventWorkflowStarted:
 		e.EventAction, e.EventOutcome = "started", "pending"
 		p.Phase = string(wfev1.PhaseRunning)
 	case wfev1.AuditEventCompleted, wfev1.AuditEventFailed:
@@ -160,7 +175,7 @@ func buildEvent(we *wfev1.WorkflowExecution, eventType string) Event {
 			e.ErrorMessage = &msg
 		}
 	}
-	if when == nil {
+	if when == nil || when.IsZero() {
 		when = &we.CreationTimestamp
 	}
 	e.at = when.Time

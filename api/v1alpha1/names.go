@@ -32,7 +32,13 @@ const EventReasonStatusWriteRefused = "StatusWriteRefused"
 // through them: the event_type sent to DataStorage and the values of
 // status.auditedEvents.
 const (
-	AuditEventStarted   = "workflowexecution.workflow.started"
+	// AuditEventStarted is due once the PipelineRun is created: kubernaut's
+	// own WorkflowExecution controller emits it then, and its effectiveness
+	// monitor classes a remediation without it as never executed.
+	AuditEventStarted   = "workflowexecution.execution.started"
 	AuditEventCompleted = "workflowexecution.workflow.completed"
 	AuditEventFailed    = "workflowexecution.workflow.failed"
+	// AuditEventWorkflowStarted is the start event v0.1.0 sent when the run
+	// started. A WorkflowExecution that recorded it is not audited again.
+	AuditEventWorkflowStarted = "workflowexecution.workflow.started"
 )

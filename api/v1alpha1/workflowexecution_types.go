@@ -159,7 +159,7 @@ type WorkflowExecutionStatus struct {
 	FailureDetails *FailureDetails `json:"failureDetails,omitempty"`
 
 	// AuditedEvents lists the lifecycle audit events DataStorage acknowledged,
-	// in the order they were sent, e.g. workflowexecution.workflow.started. The
+	// in the order they were sent, e.g. workflowexecution.execution.started. The
 	// reconciler sends exactly the lifecycle events missing here.
 	// +optional
 	// +listType=set
