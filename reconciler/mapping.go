@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/types"
 	"regexp"
 	"slices"
 	"strconv"
@@ -131,7 +132,7 @@ func failureClass(reason string, started bool, task *taskFailure) wfev1.FailureR
 // True once True, and a finished TektonPipelineComplete stays as it is.
 func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) {
 	name := pr.Namespace + "/" + pr.Name
-	applyCreated(we, pr.Namespace, pr.Name)
+	applyCreated(we, pr.Namespace, pr.Name, pr.UID)
 	if isFinished(we) {
 		return
 	}
@@ -229,9 +230,6 @@ func taskIndex(pr *tektonv1.PipelineRun, name string) *int {
 // unfinished ends the execution as PipelineFailed; deleted after it finished
 // changes nothing.
 func applyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
-	if isFinished(we) {
-		return
-	}
 	name := "unknown"
 	if ref := we.Status.PipelineRunRef; ref != nil {
 		ns := ref.Namespace
@@ -240,7 +238,22 @@ func applyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
 		}
 		name = ns + "/" + ref.Name
 	}
-	msg := fmt.Sprintf("Tekton PipelineRun %s was deleted before it finished", name)
+	applyPipelineRunGone(we, fmt.Sprintf("Tekton PipelineRun %s was deleted before it finished", name), now)
+}
+
+// applyPipelineRunReplaced records that another PipelineRun stands where ours
+// was: the execution ends as if ours were deleted, the message naming the
+// impostor (why).
+func applyPipelineRunReplaced(we *wfev1.WorkflowExecution, why string, now metav1.Time) {
+	applyPipelineRunGone(we, wfev1.Truncate(why, wfev1.MaxConditionMessage), now)
+}
+
+// applyPipelineRunGone ends an unfinished execution whose PipelineRun can no
+// longer be followed, with msg.
+func applyPipelineRunGone(we *wfev1.WorkflowExecution, msg string, now metav1.Time) {
+	if isFinished(we) {
+		return
+	}
 	if !isTrue(we, wfev1.ConditionTektonPipelineRunning) {
 		we.SetTektonPipelineRunning(metav1.ConditionFalse, wfev1.ReasonPipelineFailedToStart, msg)
 	}
@@ -253,9 +266,10 @@ func applyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
 	}
 }
 
-// applyCreated records that the PipelineRun exists.
-func applyCreated(we *wfev1.WorkflowExecution, namespace, name string) {
-	ref := &wfev1.PipelineRunReference{Name: name}
+// applyCreated records that the PipelineRun exists, with its UID: only that
+// PipelineRun is followed from then on.
+func applyCreated(we *wfev1.WorkflowExecution, namespace, name string, uid types.UID) {
+	ref := &wfev1.PipelineRunReference{Name: name, UID: uid}
 	if namespace != we.Namespace {
 		ref.Namespace = namespace
 	}

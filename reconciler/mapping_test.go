@@ -229,7 +229,7 @@ func TestConditionsNeverRegress(t *testing.T) {
 
 func TestAPipelineRunDeletedWhileUnfinishedFailsTheExecution(t *testing.T) {
 	we := initialWE()
-	applyCreated(we, "ns", "pr")
+	applyCreated(we, "ns", "pr", "uid-pr")
 	applyPipelineRunDeleted(we, t1)
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Equal(t, F, c.Status)

@@ -32,6 +32,9 @@ const labelOther = "Other"
 // cause within milliseconds, and seconds mean a queue or apiserver backlog.
 var latencyBuckets = prometheus.ExponentialBuckets(0.001, 2, 15)
 
+// runBuckets span a remediation's life, 1 s to 4 h.
+var runBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400}
+
 var (
 	metricFinished = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wfe_executions_finished_total",
@@ -63,6 +66,16 @@ var (
 		Name: "wfe_status_write_conflicts_total",
 		Help: "Status writes that lost an optimistic-lock race and were recomputed from the newer version.",
 	})
+	metricDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "wfe_execution_duration_seconds",
+		Help:    "Time from a WorkflowExecution's creation to the status write that finished it, by outcome (succeeded, failed); observed once, by the replica whose write lands.",
+		Buckets: runBuckets,
+	}, []string{"outcome"})
+	metricTimeToStart = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "wfe_time_to_start_seconds",
+		Help:    "Time from a WorkflowExecution's creation to the status write that made TektonPipelineRunning True; observed once, by the replica whose write lands.",
+		Buckets: runBuckets,
+	})
 	metricEventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wfe_events_dropped_total",
 		Help: "Kubernetes Events not recorded, by cause: queue_full (the bounded queue was full) or send_failed (three sends failed).",
@@ -71,11 +84,13 @@ var (
 
 func init() {
 	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricOldestUnaudited,
-		metricStatusRefused, metricStatusConflicts, metricEventsDropped)
+		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart)
 	// Every series that can exist starts at 0, so that rate() sees its first increase.
 	for _, r := range finishedReasons {
 		metricFinished.WithLabelValues(outcomeOf(r), r)
 	}
+	metricDuration.WithLabelValues(outcomeSucceeded)
+	metricDuration.WithLabelValues(outcomeFailed)
 	metricEventsDropped.WithLabelValues(causeQueueFull)
 	metricEventsDropped.WithLabelValues(causeSendFailed)
 }
@@ -108,6 +123,29 @@ func countFinished(before, after *wfev1.WorkflowExecution) {
 		}
 	}
 	metricFinished.WithLabelValues(outcome, reason).Inc()
+	if d, ok := sinceCreation(after, after.Status.CompletionTime); ok {
+		metricDuration.WithLabelValues(outcome).Observe(d)
+	}
+}
+
+// observeStarted records the time to start of a WorkflowExecution whose
+// status write, from before to after, made TektonPipelineRunning True.
+func observeStarted(before, after *wfev1.WorkflowExecution) {
+	if isTrue(before, wfev1.ConditionTektonPipelineRunning) || !isTrue(after, wfev1.ConditionTektonPipelineRunning) {
+		return
+	}
+	if d, ok := sinceCreation(after, after.Status.StartTime); ok {
+		metricTimeToStart.Observe(d)
+	}
+}
+
+// sinceCreation is the seconds from the WorkflowExecution's creation to t
+// (the PipelineRun's own time, so a late write does not lengthen it).
+func sinceCreation(we *wfev1.WorkflowExecution, t *metav1.Time) (float64, bool) {
+	if t == nil || we.CreationTimestamp.IsZero() || t.Before(&we.CreationTimestamp) {
+		return 0, false
+	}
+	return t.Sub(we.CreationTimestamp.Time).Seconds(), true
 }
 
 // statusReasons are the Kubernetes status reasons a refused write is labelled

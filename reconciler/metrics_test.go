@@ -217,3 +217,39 @@ func TestTheOldestUnauditedIsTheOldestFinishWithAnUnacknowledgedEvent(t *testing
 		})
 	}
 }
+
+func TestDurationsAreObservedOnceFromCreationToThePipelineRunsOwnTimes(t *testing.T) {
+	created := metav1.NewTime(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	at := func(d time.Duration) *metav1.Time { t := metav1.NewTime(created.Add(d)); return &t }
+	running := withComplete(metav1.ConditionUnknown, wfev1.ReasonPipelineRunning)
+	running.CreationTimestamp = created
+	running.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted, "started")
+	running.Status.StartTime = at(4 * time.Second)
+	pending := running.DeepCopy()
+	pending.SetTektonPipelineRunning(metav1.ConditionUnknown, wfev1.ReasonPending, "not started")
+	finished := running.DeepCopy()
+	finished.SetTektonPipelineComplete(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded, "ok")
+	finished.Status.CompletionTime = at(90 * time.Second)
+
+	samples := func() (uint64, float64) {
+		m := &dto.Metric{}
+		require.NoError(t, metricDuration.WithLabelValues(outcomeSucceeded).(prometheus.Metric).Write(m))
+		return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+	}
+	n, sum := samples()
+	countFinished(running, finished)
+	countFinished(finished, finished) // a later write to a finished run
+	n2, sum2 := samples()
+	assert.Equal(t, n+1, n2, "observed once")
+	assert.InDelta(t, 90, sum2-sum, 0.001, "creation to the PipelineRun's completion")
+
+	starts := func() uint64 {
+		m := &dto.Metric{}
+		require.NoError(t, metricTimeToStart.Write(m))
+		return m.GetHistogram().GetSampleCount()
+	}
+	s := starts()
+	observeStarted(pending, running)
+	observeStarted(running, finished) // already started
+	assert.Equal(t, s+1, starts())
+}

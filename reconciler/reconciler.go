@@ -4,6 +4,7 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -151,6 +152,7 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 		// optimistic-lock race and tells nothing.
 		r.recordTransitions(we, desired)
 		countFinished(we, desired)
+		observeStarted(we, desired)
 		if desired.ResourceVersion != we.ResourceVersion {
 			observeSince(metricPipelineRunLatency, changed, pending)
 		}
@@ -178,17 +180,49 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 		return err
 	}
 	switch {
-	case pr != nil && belongsTo(pr, we):
-		r.applyPipelineRun(ctx, we, pr)
 	case pr != nil:
-		applyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
-			true, wfev1.FailureReasonConfigurationError, r.now())
+		return r.followOrRefuse(ctx, we, pr)
 	case we.Status.PipelineRunRef != nil:
 		applyPipelineRunDeleted(we, r.now())
 	default:
 		return r.createPipelineRun(ctx, we)
 	}
 	return nil
+}
+
+// followOrRefuse applies the PipelineRun found under our name when claim says
+// it is ours, and refuses it otherwise. Before a UID is recorded, the claim
+// needs the full spec, which the cache drops: it is read from the apiserver.
+func (r *Reconciler) followOrRefuse(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) error {
+	var built *tektonv1.PipelineRun
+	if we.Status.PipelineRunRef == nil && belongsTo(pr, we) {
+		policy, err := r.policy(ctx)
+		if err != nil {
+			return fmt.Errorf("read execution policy: %w", err)
+		}
+		built = r.Options.buildPipelineRun(we, policy)
+		full := &tektonv1.PipelineRun{}
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), full); err != nil {
+			return fmt.Errorf("get PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+		}
+		pr = full
+	}
+	if ok, why := claim(we, pr, built); !ok {
+		r.refuse(we, pr, why)
+		return nil
+	}
+	r.applyPipelineRun(ctx, we, pr)
+	return nil
+}
+
+// refuse ends the WorkflowExecution on a PipelineRun that is not its own:
+// before one was created, creation failed; after, its own was replaced.
+func (r *Reconciler) refuse(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, why string) {
+	if we.Status.PipelineRunRef == nil {
+		applyCreationError(we, errors.New(why), true, wfev1.FailureReasonConfigurationError, r.now())
+		return
+	}
+	applyPipelineRunReplaced(we, why, r.now())
 }
 
 // pipelineRun returns the WorkflowExecution's PipelineRun, or nil when there is
@@ -256,9 +290,8 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), existing); err != nil {
 			return fmt.Errorf("get existing PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
 		}
-		if !belongsTo(existing, we) {
-			applyCreationError(we, fmt.Errorf("PipelineRun %s/%s already exists and belongs to another WorkflowExecution", pr.Namespace, pr.Name),
-				true, wfev1.FailureReasonConfigurationError, r.now())
+		if ok, why := claim(we, existing, pr); !ok {
+			r.refuse(we, existing, why)
 			return nil
 		}
 		r.applyPipelineRun(ctx, we, existing) // adopt what an earlier attempt created
@@ -299,7 +332,12 @@ func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) 
 		return ctrl.Result{}, nil
 	}
 	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
-	if err := r.Client.Delete(ctx, pr, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+	opts := []client.DeleteOption{client.PropagationPolicy(metav1.DeletePropagationBackground)}
+	if ref := we.Status.PipelineRunRef; ref != nil && ref.UID != "" {
+		// Only the PipelineRun we created: an impostor under its name stays.
+		opts = append(opts, client.Preconditions{UID: &ref.UID})
+	}
+	if err := r.Client.Delete(ctx, pr, opts...); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
 		return ctrl.Result{}, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
 	}
 	// Deleting an object that carries a finalizer bumps its generation: stamp

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // WorkflowExecutionSpec is one approved execution of a remediation workflow.
@@ -185,6 +186,13 @@ type PipelineRunReference struct {
 	// Namespace of the PipelineRun when it is not the WorkflowExecution's own.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
+
+	// UID of the PipelineRun the reconciler created. Only that PipelineRun is
+	// followed: another one under the same name is an impostor.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Type=string
+	UID types.UID `json:"uid,omitempty"`
 }
 
 // PipelineRunStatusSummary mirrors the PipelineRun's Succeeded condition.

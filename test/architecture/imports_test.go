@@ -29,6 +29,7 @@ const (
 	binary     = mod + "/cmd/wfe-conditions"
 	wiring     = binary + "/wiring"
 	testDir    = mod + "/test"
+	framework  = testDir + "/framework"
 	hackDir    = mod + "/hack"
 	configDir  = mod + "/config"
 )
@@ -62,6 +63,9 @@ var rules = []rule{
 	}, false, in(wiring)), wiring},
 	{"no production package depends on test or hack",
 		forbid(func(path string) bool { return !in(testDir, hackDir)(path) }, false, in(testDir, hackDir)), hackDir + "/dev"},
+	{"the test framework imports no suite and nothing of hack", forbid(in(framework), false, func(imp string) bool {
+		return in(hackDir)(imp) || (in(testDir)(imp) && !in(framework)(imp))
+	}), testDir + "/e2e"},
 	{"config holds no Go package", packagesWhere(func(p pkg) bool { return in(configDir)(p.ImportPath) }), configDir},
 	{"every package of ours sits where the layout puts it", packagesWhere(func(p pkg) bool {
 		return p.ImportPath != binary && !in(api, webhook, reconciler, audit, certs, wiring, testDir, hackDir)(p.ImportPath)
@@ -95,6 +99,7 @@ var brokenGraph = []pkg{
 	{ImportPath: audit, Imports: []string{reconciler}, Deps: []string{api + "/v1alpha1", reconciler}},
 	{ImportPath: certs, Imports: []string{api + "/v1alpha1"}, Deps: []string{api + "/v1alpha1"}},
 	{ImportPath: binary, Imports: []string{wiring, hackDir + "/dev"}, Deps: []string{wiring, hackDir + "/dev"}},
+	{ImportPath: framework + "/controlplane", Imports: []string{testDir + "/e2e"}, Deps: []string{testDir + "/e2e"}},
 	{ImportPath: configDir, Dir: "config"},
 	{ImportPath: mod + "/manager", Dir: "manager"},
 }

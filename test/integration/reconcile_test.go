@@ -214,3 +214,70 @@ func drain(rec *events.FakeRecorder) string {
 		}
 	}
 }
+
+// impostorPipelineRun creates, under the reconciler's name for we, a
+// PipelineRun that copies our labels but runs another bundle.
+func impostorPipelineRun(t *testing.T, cp *controlplane.ControlPlane, we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {
+	t.Helper()
+	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: we.Namespace, Name: reconciler.PipelineRunName(we),
+		Labels: map[string]string{wfev1.LabelWorkflowExecution: we.Name, wfev1.LabelSourceNamespace: we.Namespace,
+			wfev1.LabelWorkflowExecutionUID: string(we.UID)}},
+		Spec: tektonv1.PipelineRunSpec{PipelineRef: &tektonv1.PipelineRef{Name: "exfiltrate"}}}
+	require.NoError(t, cp.Client.Create(t.Context(), pr))
+	return pr
+}
+
+func TestAnImpostorWithOurNameAndLabelsIsNeverAdopted(t *testing.T) {
+	cp := controlplane.Start(t)
+	cp.CreateNamespace(t, "impostor")
+	opts := reconciler.PipelineRunOptions{PipelineSource: reconciler.PipelineSourceBundle}
+
+	t.Run("created before ours", func(t *testing.T) {
+		r, rec := newReconciler(t, cp, opts, interceptor.Funcs{})
+		we := newWE("impostor", "pre-created")
+		require.NoError(t, cp.Client.Create(t.Context(), we))
+		_, err := reconcileOnce(t, r, we) // initialises
+		require.NoError(t, err)
+		impostor := impostorPipelineRun(t, cp, get(t, cp, we))
+		_, err = reconcileOnce(t, r, we)
+		require.NoError(t, err)
+		got := get(t, cp, we)
+		c := got.Condition(wfev1.ConditionTektonPipelineCreated)
+		assert.Equal(t, metav1.ConditionFalse, c.Status)
+		assert.Equal(t, wfev1.ReasonPipelineCreationFailed, c.Reason)
+		assert.Contains(t, c.Message, "uid "+string(impostor.UID))
+		assert.Contains(t, c.Message, "an impostor, which is not adopted")
+		assert.Nil(t, got.Status.PipelineRunRef, "the impostor is not recorded as ours")
+		assert.Contains(t, drain(rec), "Warning "+wfev1.ReasonPipelineCreationFailed)
+	})
+
+	t.Run("put in place of ours", func(t *testing.T) {
+		r, rec := newReconciler(t, cp, opts, interceptor.Funcs{})
+		we := newWE("impostor", "replaced")
+		require.NoError(t, cp.Client.Create(t.Context(), we))
+		for range 2 {
+			_, err := reconcileOnce(t, r, we)
+			require.NoError(t, err)
+		}
+		created := get(t, cp, we)
+		require.NotNil(t, created.Status.PipelineRunRef)
+		ours := created.Status.PipelineRunRef.UID
+		require.NotEmpty(t, ours, "the UID of the PipelineRun we created is recorded")
+		pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: we.Namespace, Name: reconciler.PipelineRunName(we)}}
+		require.NoError(t, cp.Client.Delete(t.Context(), pr))
+		require.Eventually(t, func() bool {
+			return cp.Client.Get(t.Context(), client.ObjectKeyFromObject(pr), &tektonv1.PipelineRun{}) != nil
+		}, 5*time.Second, 20*time.Millisecond)
+		impostor := impostorPipelineRun(t, cp, created)
+		// It even copies our spec: the UID still tells it apart.
+		_, err := reconcileOnce(t, r, we)
+		require.NoError(t, err)
+		got := get(t, cp, we)
+		c := got.Condition(wfev1.ConditionTektonPipelineComplete)
+		assert.Equal(t, metav1.ConditionFalse, c.Status)
+		assert.Contains(t, c.Message, "uid "+string(impostor.UID))
+		assert.Contains(t, c.Message, "replaced by an impostor")
+		assert.Equal(t, ours, got.Status.PipelineRunRef.UID)
+		assert.Contains(t, drain(rec), "Warning "+wfev1.ReasonPipelineFailed)
+	})
+}
