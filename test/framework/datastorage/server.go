@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The wfe-conditions Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package datastorage is a DataStorage test server. It checks every request
 // against the project's own description of the part of DataStorage's API the
 // audit client uses (openapi.yaml, embedded; see its info for the upstream it
@@ -202,18 +218,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.tokens = append(s.tokens, token)
 	s.mu.Unlock()
 
-	if review != nil {
-		if status := review(token); status != 0 {
-			s.reply(w, nil, generic(status))
-			return
-		}
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return
-	}
-	if len(body) > maxBody {
-		s.reply(w, nil, generic(http.StatusRequestEntityTooLarge))
+	body, ok := s.admit(w, r, review, token)
+	if !ok {
 		return
 	}
 	if f.Delay > 0 {
@@ -260,6 +266,26 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	created, _ := json.Marshal(map[string]any{"event_ids": ids, "message": fmt.Sprintf("%d events created", len(events))})
 	s.reply(w, in, answer{status: http.StatusCreated, contentType: "application/json", body: created, check: true})
+}
+
+// admit applies what DataStorage checks before any handler: the token's
+// review, then the body limit. It returns the body, or false once it answered.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, review func(string) int, token string) ([]byte, bool) {
+	if review != nil {
+		if status := review(token); status != 0 {
+			s.reply(w, nil, generic(status))
+			return nil, false
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, false
+	}
+	if len(body) > maxBody {
+		s.reply(w, nil, generic(http.StatusRequestEntityTooLarge))
+		return nil, false
+	}
+	return body, true
 }
 
 func (s *Server) record(broken string) {
