@@ -19,9 +19,6 @@ package reconciler
 import (
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
@@ -32,19 +29,17 @@ func (r *Reconciler) recordTransitions(before, after *wfev1.WorkflowExecution) {
 	if r.Recorder == nil {
 		return
 	}
-	for _, t := range []string{wfev1.ConditionTektonPipelineCreated, wfev1.ConditionTektonPipelineRunning, wfev1.ConditionTektonPipelineComplete} {
+	for _, t := range wfev1.ConditionTypes {
 		old, now := before.Condition(t), after.Condition(t)
 		if now == nil {
 			continue
 		}
+		// The vocabulary says which reasons are told, and how.
+		eventType := wfev1.EventOf(t, now.Status, now.Reason)
 		changed := old == nil || old.Status != now.Status
 		retrying := now.Reason == wfev1.ReasonPipelineCreationRetrying && (old == nil || old.Message != now.Message)
-		if (!changed && !retrying) || now.Status == metav1.ConditionUnknown && !retrying {
+		if eventType == "" || (!changed && !retrying) {
 			continue
-		}
-		eventType := corev1.EventTypeNormal
-		if now.Status == metav1.ConditionFalse || retrying {
-			eventType = corev1.EventTypeWarning
 		}
 		r.Recorder.Eventf(after, nil, eventType, now.Reason, strings.TrimPrefix(t, "Tekton"), "%s", now.Message)
 	}

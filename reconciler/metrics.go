@@ -111,8 +111,9 @@ func init() {
 	metricEventsDropped.WithLabelValues(causeSendFailed)
 }
 
-// finishedReasons are the final reasons of TektonPipelineComplete.
-var finishedReasons = []string{wfev1.ReasonPipelineSucceeded, wfev1.ReasonPipelineFailed, wfev1.ReasonPipelineTimeout, wfev1.ReasonPipelineCancelled}
+// finishedReasons are the final reasons of TektonPipelineComplete, from the
+// condition vocabulary.
+var finishedReasons = wfev1.FinalReasons(wfev1.ConditionTektonPipelineComplete)
 
 func outcomeOf(reason string) string {
 	if reason == wfev1.ReasonPipelineSucceeded {

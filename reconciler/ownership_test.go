@@ -105,3 +105,13 @@ func TestAReplacedPipelineRunEndsTheRunNamingTheImpostor(t *testing.T) {
 	assert.Equal(t, wfev1.PhaseFailed, we.Status.Phase)
 	assert.Equal(t, types.UID("uid-pr"), we.Status.PipelineRunRef.UID, "the record keeps what we created")
 }
+
+func TestNoRunGoesToTheControllersNamespace(t *testing.T) {
+	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "we"},
+		Spec: wfev1.WorkflowExecutionSpec{WorkflowRef: wfev1.WorkflowRef{ContainerImage: "quay.io/team/restart:v1"}}}
+	assert.NoError(t, checkRun(wfev1.ExecutionPolicy{}, "wfe-conditions-system", we))
+	err := checkRun(wfev1.ExecutionPolicy{ExecutionNamespace: "wfe-conditions-system"}, "wfe-conditions-system", we)
+	assert.ErrorContains(t, err, "may not run in namespace wfe-conditions-system, the controller's own")
+	we.Namespace = "wfe-conditions-system"
+	assert.Error(t, checkRun(wfev1.ExecutionPolicy{}, "wfe-conditions-system", we))
+}

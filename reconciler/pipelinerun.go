@@ -46,6 +46,9 @@ type PipelineRunOptions struct {
 	ExecutionNamespace string
 	// PipelineSource is PipelineSourceBundle or PipelineSourceCluster.
 	PipelineSource string
+	// InstallNamespace is the controller's own namespace, where no run may
+	// go: a pod there could use the controller's ServiceAccount.
+	InstallNamespace string
 }
 
 // PipelineRunName is deterministic for a WorkflowExecution, so that a restart

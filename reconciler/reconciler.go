@@ -273,10 +273,14 @@ func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExe
 	applyPipelineRun(we, pr, failed)
 }
 
-// checkBundle is the bundle rule of admission, in the same order: the
-// reference's grammar (the CRD's; a WorkflowExecution stored before it had it
-// may break it), then the execution policy.
-func checkBundle(policy wfev1.ExecutionPolicy, we *wfev1.WorkflowExecution) error {
+// checkRun is the admission rules on where and what runs, in the same order:
+// never in the controller's namespace, then the bundle reference's grammar
+// (the CRD's; a WorkflowExecution stored before it had it may break it), then
+// the execution policy's bundle rules.
+func checkRun(policy wfev1.ExecutionPolicy, installNamespace string, we *wfev1.WorkflowExecution) error {
+	if ns := policy.Namespace(we); installNamespace != "" && ns == installNamespace {
+		return fmt.Errorf("WorkflowExecutions may not run in namespace %s, the controller's own: a run there could use the controller's identity", ns)
+	}
 	if err := wfev1.CheckBundleImage(we.Spec.WorkflowRef.ContainerImage); err != nil {
 		return err
 	}
@@ -295,7 +299,7 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 	}
 	// Checked with either pipeline source, as the admission policy does; this
 	// catches WorkflowExecutions admitted while that policy was absent or looser.
-	if err := checkBundle(policy, we); err != nil {
+	if err := checkRun(policy, r.Options.InstallNamespace, we); err != nil {
 		applyCreationError(we, err, true, wfev1.FailureReasonForbidden, r.now())
 		return nil
 	}

@@ -104,9 +104,6 @@ func workflowExecutionOf(_ context.Context, o client.Object) []reconcile.Request
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
 }
 
-// labelPrefix starts every label this reconciler sets on a PipelineRun.
-const labelPrefix = "kubernaut.ai/"
-
 // PipelineRunSelector selects the PipelineRuns the cache holds: only ours.
 func PipelineRunSelector() labels.Selector {
 	req, err := labels.NewRequirement(wfev1.LabelWorkflowExecution, selection.Exists, nil)
@@ -126,12 +123,15 @@ func TrimPipelineRun(obj any) (any, error) {
 		return obj, nil
 	}
 	pr.ManagedFields, pr.Annotations, pr.OwnerReferences, pr.Finalizers = nil, nil, nil, nil
+	// Only the three labels that link a PipelineRun to its WorkflowExecution:
+	// anyone may add labels of our prefix to a PipelineRun, and the cache
+	// holds PipelineRuns cluster-wide.
 	labels := make(map[string]string, 3)
 	for k, v := range pr.Labels {
-		switch {
-		case k == wfev1.LabelSourceNamespace:
-			labels[intern(k)] = intern(v)
-		case strings.HasPrefix(k, labelPrefix):
+		switch k {
+		case wfev1.LabelSourceNamespace:
+			labels[wfev1.LabelSourceNamespace] = intern(v)
+		case wfev1.LabelWorkflowExecution, wfev1.LabelWorkflowExecutionUID:
 			labels[intern(k)] = v
 		}
 	}

@@ -18,6 +18,7 @@ package reconciler
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,7 +39,7 @@ func fullPipelineRun(succeeded corev1.ConditionStatus, reason string, done int) 
 	pr := &tektonv1.PipelineRun{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we-1a2b3c4d",
 			Labels: map[string]string{wfev1.LabelWorkflowExecution: "we", wfev1.LabelSourceNamespace: "ns", wfev1.LabelWorkflowExecutionUID: "uid-1",
-				"tekton.dev/pipeline": "restart"},
+				"tekton.dev/pipeline": "restart", wfev1.LabelWorkflowID: "restart", "kubernaut.ai/padding-0001": strings.Repeat("x", 63)},
 			Annotations:     map[string]string{"note": "x"},
 			OwnerReferences: []metav1.OwnerReference{{Name: "we", UID: "uid-1"}},
 			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "tekton"}},
@@ -96,6 +97,7 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			assert.True(t, belongsTo(trimmed, we), "the link labels stay")
 			assert.Equal(t, workflowExecutionOf(t.Context(), full), workflowExecutionOf(t.Context(), trimmed))
 			assert.NotContains(t, trimmed.Labels, "tekton.dev/pipeline")
+			assert.Len(t, trimmed.Labels, 3, "only the three link labels, whatever else of our prefix a stranger adds")
 			assert.Nil(t, trimmed.Annotations)
 			assert.Nil(t, trimmed.OwnerReferences)
 			assert.Nil(t, trimmed.ManagedFields)

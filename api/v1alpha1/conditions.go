@@ -87,18 +87,6 @@ const (
 	ReasonAuditFailed = "AuditFailed"
 )
 
-// initialConditions are the Unknown conditions a status starts with.
-var initialConditions = []metav1.Condition{
-	{Type: ConditionTektonPipelineCreated, Reason: ReasonPending,
-		Message: "Waiting for the Tekton PipelineRun to be created"},
-	{Type: ConditionTektonPipelineRunning, Reason: ReasonPending,
-		Message: "The Tekton PipelineRun has not started yet"},
-	{Type: ConditionTektonPipelineComplete, Reason: ReasonPending,
-		Message: "The Tekton PipelineRun has not finished yet"},
-	{Type: ConditionAuditRecorded, Reason: ReasonAuditPending,
-		Message: "No lifecycle audit event has been acknowledged yet"},
-}
-
 // MissingConditions returns, as Unknown and stamped with generation, each of the
 // four condition types that conditions lacks, in the order of ConditionTypes.
 // lastTransitionTime is now.

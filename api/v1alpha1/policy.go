@@ -56,6 +56,17 @@ const (
 	PolicyKeyDefaultServiceAccount = "defaultServiceAccount"
 	PolicyKeyAllowedBundlePrefixes = "allowedBundlePrefixes"
 	PolicyKeyRequireBundleDigest   = "requireBundleDigest"
+	PolicyKeyCorrelatingNamespaces = "correlatingNamespaces"
+)
+
+// The virtual permission that lets a creator name, from any namespace not in
+// the policy's correlatingNamespaces, a RemediationRequest as the correlation
+// id of its WorkflowExecution's audit events. It is checked cluster-scoped,
+// so only a ClusterRoleBinding grants it.
+const (
+	CorrelateGroup    = "correlation.workflowexecution.kubernaut.ai"
+	CorrelateResource = "remediationrequests"
+	CorrelateVerb     = "correlate"
 )
 
 // ControllerUsername is the username the apiserver gives the manager's
@@ -75,6 +86,11 @@ type ExecutionPolicy struct {
 	AllowedBundlePrefixes []string
 	// RequireBundleDigest demands bundles pinned by an @sha256: digest.
 	RequireBundleDigest bool
+	// CorrelatingNamespaces are the namespaces whose WorkflowExecutions may
+	// name any RemediationRequest of their own namespace as correlation id
+	// (kubernaut runs both in its own namespace); elsewhere the creator needs
+	// the correlate permission on that RemediationRequest.
+	CorrelatingNamespaces []string
 }
 
 // ParseExecutionPolicy reads the ConfigMap's data; unknown keys are refused so
@@ -89,6 +105,8 @@ func ParseExecutionPolicy(data map[string]string) (ExecutionPolicy, error) {
 			p.DefaultServiceAccount = strings.TrimSpace(v)
 		case PolicyKeyAllowedBundlePrefixes:
 			p.AllowedBundlePrefixes = splitPrefixes(v)
+		case PolicyKeyCorrelatingNamespaces:
+			p.CorrelatingNamespaces = splitList(v)
 		case PolicyKeyRequireBundleDigest:
 			if strings.TrimSpace(v) == "" {
 				continue // unset: false, as the admission policy reads it
@@ -99,8 +117,9 @@ func ParseExecutionPolicy(data map[string]string) (ExecutionPolicy, error) {
 			}
 			p.RequireBundleDigest = b
 		default:
-			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s)", k,
-				PolicyKeyExecutionNamespace, PolicyKeyDefaultServiceAccount, PolicyKeyAllowedBundlePrefixes, PolicyKeyRequireBundleDigest)
+			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s, %s)", k,
+				PolicyKeyExecutionNamespace, PolicyKeyDefaultServiceAccount, PolicyKeyAllowedBundlePrefixes, PolicyKeyRequireBundleDigest,
+				PolicyKeyCorrelatingNamespaces)
 		}
 	}
 	return p, nil
@@ -113,7 +132,20 @@ func (p ExecutionPolicy) Data() map[string]string {
 		PolicyKeyDefaultServiceAccount: p.DefaultServiceAccount,
 		PolicyKeyAllowedBundlePrefixes: strings.Join(p.AllowedBundlePrefixes, ","),
 		PolicyKeyRequireBundleDigest:   strconv.FormatBool(p.RequireBundleDigest),
+		PolicyKeyCorrelatingNamespaces: strings.Join(p.CorrelatingNamespaces, ","),
 	}
+}
+
+// splitList splits a comma-separated list, dropping blanks, as the admission
+// policy does.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // splitPrefixes splits a comma-separated list, dropping blanks and one

@@ -17,12 +17,15 @@ limitations under the License.
 package chart
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 )
+
+var digest64 = strings.Repeat("ab", 32)
 
 // find returns the rendered object of that kind and name as YAML, or "".
 func find(t *testing.T, manifest, kind, name string) string {
@@ -76,6 +79,29 @@ extraArgs: [--pipeline-source=cluster]`, "Deployment", "wfe-conditions-controlle
 				"cpu: 100m", "memory: 128Mi", "memory: 512Mi", "- --pipeline-source=cluster"}, []string{"memory: 64Mi", "memory: 256Mi"}},
 		{"the CRD is kept when the release is uninstalled", "", "CustomResourceDefinition", "workflowexecutions.workflowexecution.kubernaut.ai",
 			[]string{"helm.sh/resource-policy: keep", "controller-gen.kubebuilder.io/version"}, nil},
+		{"a digest pins the image and the tag is ignored", "image: {repository: registry.example/wfe-conditions, tag: v9, digest: sha256:" + digest64 + "}",
+			"Deployment", "wfe-conditions-controller-manager", []string{"image: registry.example/wfe-conditions@sha256:" + digest64}, []string{":v9"}},
+		{"pull secrets, pod annotations and labels, extra env and affinity reach the pods", `imagePullSecrets: [{name: regcred}]
+podAnnotations: {prometheus.io/note: scraped-elsewhere}
+podLabels: {team: platform}
+env: [{name: GOMEMLIMIT, value: 200MiB}]
+affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: pool, operator: In, values: [system]}]}]}}}`,
+			"Deployment", "wfe-conditions-controller-manager",
+			[]string{"imagePullSecrets:\n      - name: regcred", "prometheus.io/note: scraped-elsewhere", "team: platform",
+				"- name: GOMEMLIMIT\n          value: 200MiB", "- name: POD_NAMESPACE", "key: pool"}, nil},
+		{"topologySpreadConstraints replace the built-in spread", `topologySpreadConstraints: [{maxSkew: 2, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}]`,
+			"Deployment", "wfe-conditions-controller-manager",
+			[]string{"topologyKey: topology.kubernetes.io/zone", "maxSkew: 2"}, []string{"kubernetes.io/hostname"}},
+		{"the ServiceMonitor carries the labels Prometheus selects by, an interval and Secret credentials", `metrics:
+  serviceMonitor: {enabled: true, labels: {release: kube-prometheus-stack}, interval: 30s, authorization: {secret: scrape-token, key: token}}`,
+			"ServiceMonitor", "wfe-conditions-controller-manager",
+			[]string{"release: kube-prometheus-stack", "interval: 30s", "authorization:\n      credentials:\n        key: token\n        name: scrape-token\n      type: Bearer"},
+			[]string{"bearerTokenFile"}},
+		{"by default the ServiceMonitor reads Prometheus's own token file", `metrics: {serviceMonitor: {enabled: true}}`,
+			"ServiceMonitor", "wfe-conditions-controller-manager", []string{"bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token"},
+			[]string{"authorization", "interval"}},
+		{"the PrometheusRule carries the labels Prometheus selects by", `metrics: {prometheusRule: {enabled: true, labels: {release: kube-prometheus-stack}}}`,
+			"PrometheusRule", "wfe-conditions-alerts", []string{"release: kube-prometheus-stack"}, nil},
 		{"the NetworkPolicy follows the platform's namespaces", `networkPolicy: {monitoringNamespace: observability, dataStorageNamespace: audit, dataStoragePort: 9443}`,
 			"NetworkPolicy", "wfe-conditions-controller-manager",
 			[]string{"kubernetes.io/metadata.name: observability", "kubernetes.io/metadata.name: audit", "port: 9443"}, []string{"kubernaut-system"}},
@@ -125,6 +151,11 @@ func TestTheSchemaRefusesBadValues(t *testing.T) {
 		{"a ServiceMonitor without metrics", "metrics: {enabled: false, serviceMonitor: {enabled: true}}", "metrics/enabled"},
 		{"a ServiceMonitor granting no ServiceAccount", "metrics: {serviceMonitor: {enabled: true, prometheusServiceAccount: {name: ''}}}", "prometheusServiceAccount"},
 		{"a misspelt top-level key", "replica: 3", "replica"},
+		{"a digest that is not sha256", "image: {digest: 'sha256:abc'}", "image/digest"},
+		{"a pull secret without a name", "imagePullSecrets: [{}]", "imagePullSecrets"},
+		{"ServiceMonitor credentials without a key", "metrics: {serviceMonitor: {enabled: true, authorization: {secret: s}}}", "authorization"},
+		{"a scrape interval that is no duration", "metrics: {serviceMonitor: {interval: often}}", "interval"},
+		{"a pod label that is not a string", "podLabels: {tier: 3}", "podLabels"},
 		{"a misspelt nested key", "executionPolicy: {executionNamepsace: x}", "executionNamepsace"},
 		{"an execution namespace that is no namespace name", "executionPolicy: {executionNamespace: Team_A}", "executionNamespace"},
 		{"a bundle prefix list written as one comma-separated string", "executionPolicy: {allowedBundlePrefixes: 'a.io/x,b.io/y'}", "allowedBundlePrefixes"},

@@ -70,11 +70,13 @@ func assertAuditNeverLies(t *testing.T, seen []*wfev1.WorkflowExecution) {
 	t.Helper()
 	require.NotEmpty(t, seen)
 	checked := 0
+	held := ds.Events()
 	for _, we := range seen {
 		if c := we.Condition(wfev1.ConditionAuditRecorded); c != nil && c.Status == metav1.ConditionTrue {
 			checked++
 		}
 		assert.Empty(t, invariants.UnacknowledgedWhileAudited(we), "%s rv %s: AuditRecorded=True while events are unacknowledged", we.Name, we.ResourceVersion)
+		assert.Empty(t, invariants.NotHeldWhileAudited(we, held), "%s rv %s: AuditRecorded=True while DataStorage lacks events", we.Name, we.ResourceVersion)
 	}
 	t.Logf("%d versions recorded, %d with AuditRecorded=True", len(seen), checked)
 }

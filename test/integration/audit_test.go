@@ -101,7 +101,7 @@ func TestALifecycleIsAuditedOnceInOrder(t *testing.T) {
 	assert.Equal(t, []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}, order)
 
 	versions := history()
-	assertAuditNeverLies(t, versions)
+	assertAuditNeverLies(t, ds, versions)
 	for _, v := range versions {
 		if c := v.Condition(wfev1.ConditionTektonPipelineComplete); c != nil && c.Status == metav1.ConditionTrue {
 			a := v.Condition(wfev1.ConditionAuditRecorded)
@@ -138,7 +138,7 @@ func TestASlowDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
 			return len(we.Status.AuditedEvents) == 2
 		})
 	}
-	assertAuditNeverLies(t, history())
+	assertAuditNeverLies(t, ds, history())
 }
 
 func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
@@ -159,7 +159,7 @@ func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "during-outage"), "none lost, none duplicated")
 	t.Logf("requests during a 10 s outage and after: %d", ds.Requests())
-	assertAuditNeverLies(t, history())
+	assertAuditNeverLies(t, ds, history())
 }
 
 func TestARefusedEventShowsTheServersDetailWithoutAHotLoop(t *testing.T) {

@@ -38,11 +38,13 @@ import (
 
 // assertAuditNeverLies checks every recorded version: AuditRecorded=True only
 // while every due lifecycle event is in status.auditedEvents.
-func assertAuditNeverLies(t *testing.T, versions []*wfev1.WorkflowExecution) {
+func assertAuditNeverLies(t *testing.T, ds *datastorage.Server, versions []*wfev1.WorkflowExecution) {
 	t.Helper()
 	require.NotEmpty(t, versions)
+	held := ds.Events()
 	for _, we := range versions {
 		assert.Empty(t, invariants.UnacknowledgedWhileAudited(we), "%s rv %s: AuditRecorded=True while events are unacknowledged", we.Name, we.ResourceVersion)
+		assert.Empty(t, invariants.NotHeldWhileAudited(we, held), "%s rv %s: AuditRecorded=True while DataStorage lacks events", we.Name, we.ResourceVersion)
 	}
 }
 
@@ -80,7 +82,7 @@ func TestAHugeDataStorageProblemNeitherFreezesNorLies(t *testing.T) {
 	eventually(t, cp, key, 40*time.Second, conditionIs(wfev1.ConditionAuditRecorded, metav1.ConditionTrue, wfev1.ReasonAuditSucceeded))
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "huge-problem"), "both events received once")
-	assertAuditNeverLies(t, history())
+	assertAuditNeverLies(t, ds, history())
 }
 
 func TestAHugeTektonMessageGivesABoundedFailure(t *testing.T) {

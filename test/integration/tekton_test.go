@@ -324,7 +324,7 @@ func TestAnExecutionNamespaceHoldsThePipelineRuns(t *testing.T) {
 	assert.Empty(t, pr.OwnerReferences, "no cross-namespace owner")
 	tk.set(pr, corev1.ConditionTrue, tektonv1.PipelineRunReasonSuccessful, "Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0", "a")
 	got := eventually(t, cp, client.ObjectKeyFromObject(we), 5*time.Second, conditionIs(wfev1.ConditionTektonPipelineComplete, metav1.ConditionTrue, ""))
-	assert.Equal(t, &wfev1.PipelineRunReference{Name: pr.Name, Namespace: "kubernaut-workflows"}, got.Status.PipelineRunRef)
+	assert.Equal(t, &wfev1.PipelineRunReference{Name: pr.Name, Namespace: "kubernaut-workflows", UID: pr.UID}, got.Status.PipelineRunRef)
 	assert.Contains(t, got.Finalizers, wfev1.FinalizerPipelineRunCleanup)
 
 	require.NoError(t, cp.Client.Delete(ctx, got))

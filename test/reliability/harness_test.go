@@ -120,7 +120,7 @@ func (e *env) startManagerBinary(t *testing.T, bin string, extra ...string) *pro
 	cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(e.port),
 		"--webhook-cert-dir", filepath.Join(e.dir, "certs"), "--metrics-bind-address", "127.0.0.1:"+strconv.Itoa(ports[0]),
 		"--health-probe-bind-address", "127.0.0.1:"+strconv.Itoa(ports[1]), "--pipeline-source=cluster",
-		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s")
+		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s", "--datastorage-timeout=5s")
 	cmd.Args = append(cmd.Args, extra...)
 	log, err := os.OpenFile(filepath.Join(e.dir, "manager.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(t, err)
@@ -254,6 +254,7 @@ func (e *env) check(t *testing.T, r *recorder) int {
 // types of their own next to our four.
 func (e *env) checkAllowing(t *testing.T, r *recorder, foreign ...string) int {
 	t.Helper()
+	held := e.ds.Events()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, versions := range r.versions {
@@ -263,6 +264,7 @@ func (e *env) checkAllowing(t *testing.T, r *recorder, foreign ...string) int {
 				continue // the create, before any status write
 			}
 			checkVersion(t, name, we, foreign)
+			assert.Empty(t, invariants.NotHeldWhileAudited(we, held), "%s rv %s: AuditRecorded=True while DataStorage lacks events", name, we.ResourceVersion)
 			if prev != nil {
 				checkNoRegression(t, name, prev, we)
 			}

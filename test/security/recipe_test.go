@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
@@ -52,6 +53,8 @@ func TestTheGrantRecipesOfTheSecurityPageWorkAsWritten(t *testing.T) {
 	t.Run("a team runs as its one runner and no other", func(t *testing.T) {
 		_, err := cp.KubectlStdin(ctx, recipe(t, "team"), "apply", "-f", "-")
 		require.NoError(t, err)
+		// The team's WorkflowExecutions correlate within team-a.
+		setPolicy(t, wfev1.ExecutionPolicy{CorrelatingNamespaces: []string{"team-a"}})
 		dev := as(t, "dana", "team-a-developers")
 		admits(t, dev, newWE("team-a", "runner-a", anyBundle), true)
 		msg := admits(t, dev, newWE("team-a", "runner-b", anyBundle), false)

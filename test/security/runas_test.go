@@ -67,6 +67,7 @@ func TestCreatingAWorkflowExecutionNeedsUseOfTheServiceAccountItRunsAs(t *testin
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			tc.policy.CorrelatingNamespaces = []string{"team-a"} // this test is about run-as only
 			setPolicy(t, tc.policy)
 			we := newWE("team-a", tc.serviceAccount, anyBundle)
 			msg := admits(t, as(t, tc.user), we, tc.admitted)

@@ -32,7 +32,11 @@ system:serviceaccount:{{ .Release.Namespace }}:wfe-conditions-controller-manager
 {{- end }}
 
 {{- define "wfe-conditions.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
 {{- end }}
 
 {{/* Where the DataStorage token and CA are mounted. */}}

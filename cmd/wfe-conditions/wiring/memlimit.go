@@ -112,7 +112,7 @@ func SetMemoryLimit(log logr.Logger) {
 // is mostly the informer cache, which lives as long as the process: at Go's
 // default 100 the heap grows to twice that before a collection, at 50 to one
 // and a half times, which keeps a replica with 10,000 WorkflowExecutions
-// under 150 MiB for a little more GC work (see README, Performance).
+// under 150 MiB for a little more GC work (see docs/performance.md).
 const gcPercent = 50
 
 // SetGCPercent applies gcPercent unless GOGC is set, and returns the value in

@@ -127,7 +127,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Run the reconciler in one replica at a time (the webhook runs in all).")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's).")
 	fs.StringVar(&o.ExecutionPolicy.Name, "execution-policy-name", wfev1.ExecutionPolicyName,
-		"ConfigMap holding the execution policy (executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest); the admission policies read the same one.")
+		"ConfigMap holding the execution policy (executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest, correlatingNamespaces); the admission policies read the same one.")
 	fs.StringVar(&o.ExecutionPolicy.Namespace, "execution-policy-namespace", cmp.Or(os.Getenv("POD_NAMESPACE"), wfev1.InstallNamespace),
 		"Namespace of the execution policy ConfigMap (default: $POD_NAMESPACE, else "+wfev1.InstallNamespace+").")
 	for _, moved := range []struct{ flag, key string }{
@@ -161,7 +161,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&ds.CAFile, "datastorage-ca-file", "", "PEM CA bundle that verifies DataStorage's certificate (default: system roots); re-read when it changes.")
 	fs.BoolVar(&ds.AllowInsecureToken, "datastorage-allow-insecure-token", false,
 		"Send the bearer token to a plain http:// --datastorage-url. Dangerous: anyone on the network path can read the token and replay it against DataStorage; for local development only.")
-	fs.DurationVar(&ds.Timeout, "datastorage-timeout", 5*time.Second, "Timeout of one DataStorage request.")
+	fs.DurationVar(&ds.Timeout, "datastorage-timeout", 35*time.Second, "Timeout of one DataStorage request; above DataStorage's own 30 s, so that a slow answer is not taken for a failure (and resent, a duplicate).")
 	fs.IntVar(&ds.BatchSize, "audit-batch-size", 100, "Most audit events per DataStorage request (at most 500, DataStorage's limit; a request also stays under its 5 MiB body limit).")
 	fs.DurationVar(&ds.FlushInterval, "audit-flush-interval", 200*time.Millisecond, "Longest an audit event waits for its batch to fill.")
 	fs.IntVar(&ds.QueueSize, "audit-queue-size", 10000, "WorkflowExecutions whose audit events may wait in memory; beyond it they wait unacknowledged in their status.")

@@ -146,6 +146,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Options: reconciler.PipelineRunOptions{
 			ExecutionNamespace: policy.ExecutionNamespace,
 			PipelineSource:     o.PipelineSource,
+			InstallNamespace:   o.ExecutionPolicy.Namespace,
 		},
 		Policy: policies,
 	}

@@ -42,6 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 	"kubernaut.ai/wfe-conditions/test/framework/tekton"
 )
 
@@ -74,7 +75,7 @@ type Cluster struct {
 	StartupTime time.Duration
 
 	before *hostState
-	procs  []*process
+	procs  []*process.Proc
 	tekton *tekton.Tekton
 	unlock func()
 }
@@ -186,7 +187,7 @@ func (c *Cluster) Stop() error {
 	}
 	c.removePods()
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		c.procs[i].stop(2 * time.Second)
+		stopProc(c.procs[i], 2*time.Second)
 	}
 	c.procs = nil
 	if c.before == nil {

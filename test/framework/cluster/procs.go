@@ -20,71 +20,34 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
-)
 
-// process is one of the node's programs, started by start.
-type process struct {
-	name   string
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
+	"kubernaut.ai/wfe-conditions/test/framework/process"
+)
 
 // start runs path with args, its output in Root/logs/name.log and its PID in
 // Root/pids/name. It dies with the test process (a killed test leaves no
 // orphan for the envtest reaper to find), and what it leaves behind is undone
 // by the next Start.
 func (c *Cluster) start(name, path string, env []string, args ...string) error {
-	logFile, err := os.Create(filepath.Join(Root, "logs", name+".log"))
+	p, err := process.Start(name, path, process.Options{Env: env, Log: filepath.Join(Root, "logs", name+".log")}, args...)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	record := strconv.Itoa(cmd.Process.Pid) + " " + exeOf(cmd.Process.Pid)
+	record := strconv.Itoa(p.PID()) + " " + exeOf(p.PID())
 	if err := os.WriteFile(filepath.Join(Root, "pids", name), []byte(record), 0o600); err != nil {
 		return err
 	}
-	p := &process{name: name, cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		_ = logFile.Close()
-		close(p.exited)
-	}()
 	c.procs = append(c.procs, p)
 	return nil
 }
 
-// stop ends one program: SIGTERM, then SIGKILL after grace.
-func (p *process) stop(grace time.Duration) {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(grace):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
-	_ = os.Remove(filepath.Join(Root, "pids", p.name))
-}
-
-// running reports whether the program has not exited.
-func (p *process) running() bool {
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
+// stopProc ends one program: SIGTERM, then SIGKILL after grace.
+func stopProc(p *process.Proc, grace time.Duration) {
+	p.Stop(grace)
+	_ = os.Remove(filepath.Join(Root, "pids", p.Name))
 }
 
 // placeBinary puts a tool from bin/ into Root/bin, hard-linked when it can be:

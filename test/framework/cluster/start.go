@@ -176,12 +176,12 @@ func (c *Cluster) startNode(ctx context.Context, p nodePaths) error {
 // every pod sandbox through containerd, which tears down their networks.
 func (c *Cluster) removePods() {
 	for _, p := range c.procs {
-		if p.name == "kubelet" {
-			p.stop(10 * time.Second)
+		if p.Name == "kubelet" {
+			stopProc(p, 10*time.Second)
 		}
 	}
 	for _, p := range c.procs {
-		if p.name == "containerd" && p.running() {
+		if p.Name == "containerd" && p.Running() {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			_ = exec.CommandContext(ctx, filepath.Join(c.Bin, "crictl"), "--config="+filepath.Join(Root, "etc", "crictl.yaml"),

@@ -79,9 +79,11 @@ type Fault struct {
 type Received struct {
 	EventType     string `json:"event_type"`
 	CorrelationID string `json:"correlation_id"`
+	Namespace     string `json:"namespace"`
 	EventData     struct {
-		ExecutionName string `json:"execution_name"`
-		Phase         string `json:"phase"`
+		ExecutionName   string `json:"execution_name"`
+		PipelineRunName string `json:"pipelinerun_name"`
+		Phase           string `json:"phase"`
 	} `json:"event_data"`
 }
 

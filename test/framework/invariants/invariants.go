@@ -25,6 +25,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 // UnacknowledgedWhileAudited returns the lifecycle events this version calls
@@ -38,6 +39,32 @@ func UnacknowledgedWhileAudited(we *wfev1.WorkflowExecution) []string {
 	var missing []string
 	for _, due := range audit.DueEvents(we) {
 		if !slices.Contains(we.Status.AuditedEvents, due) {
+			missing = append(missing, due)
+		}
+	}
+	return missing
+}
+
+// NotHeldWhileAudited returns the lifecycle events this version calls for
+// that DataStorage (the test server's events, held) does not hold while it
+// says AuditRecorded=True. An event is the WorkflowExecution's when it joins
+// on namespace, execution name and PipelineRun name: the status record alone
+// could lie, DataStorage's cannot.
+func NotHeldWhileAudited(we *wfev1.WorkflowExecution, held []datastorage.Received) []string {
+	c := we.Condition(wfev1.ConditionAuditRecorded)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return nil
+	}
+	run := ""
+	if ref := we.Status.PipelineRunRef; ref != nil {
+		run = ref.Name
+	}
+	var missing []string
+	for _, due := range audit.DueEvents(we) {
+		if !slices.ContainsFunc(held, func(e datastorage.Received) bool {
+			return e.EventType == due && e.Namespace == we.Namespace && e.EventData.ExecutionName == we.Name &&
+				e.EventData.PipelineRunName == run
+		}) {
 			missing = append(missing, due)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 	"kubernaut.ai/wfe-conditions/test/framework/invariants"
 )
 
@@ -50,4 +51,23 @@ func TestUnacknowledgedWhileAudited(t *testing.T) {
 			assert.Equal(t, tt.want, invariants.UnacknowledgedWhileAudited(tt.we))
 		})
 	}
+}
+
+func TestAuditRecordedTrueNeedsEveryDueEventHeldByDataStorage(t *testing.T) {
+	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "we"}}
+	we.Status.PipelineRunRef = &wfev1.PipelineRunReference{Name: "we-1a2b3c4d"}
+	we.SetTektonPipelineCreated(metav1.ConditionTrue, wfev1.ReasonPipelineCreated, "m")
+	we.SetAuditRecorded(metav1.ConditionTrue, wfev1.ReasonAuditSucceeded, "m")
+	held := func(ns, name, run string) datastorage.Received {
+		var e datastorage.Received
+		e.EventType, e.Namespace, e.EventData.ExecutionName, e.EventData.PipelineRunName = wfev1.AuditEventStarted, ns, name, run
+		return e
+	}
+	assert.Empty(t, invariants.NotHeldWhileAudited(we, []datastorage.Received{held("ns", "we", "we-1a2b3c4d")}))
+	for _, other := range []datastorage.Received{held("other", "we", "we-1a2b3c4d"), held("ns", "other", "we-1a2b3c4d"), held("ns", "we", "we-99999999")} {
+		assert.Equal(t, []string{wfev1.AuditEventStarted}, invariants.NotHeldWhileAudited(we, []datastorage.Received{other}),
+			"an event of another WorkflowExecution or run does not count: %+v", other)
+	}
+	we.SetAuditRecorded(metav1.ConditionUnknown, wfev1.ReasonAuditPending, "m")
+	assert.Empty(t, invariants.NotHeldWhileAudited(we, nil), "only a True condition promises anything")
 }

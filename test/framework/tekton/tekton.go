@@ -29,7 +29,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,6 +39,7 @@ import (
 
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 // Labels and annotations the kwok stages read on a TaskRun's pod; set them on a
@@ -57,11 +57,9 @@ var ownStages []byte
 
 // Tekton is a running Tekton controller and kwok.
 type Tekton struct {
-	procs  []*proc
+	procs  []*process.Proc
 	cancel context.CancelFunc
-	// stopping is closed by Stop: exits after it are expected.
-	stopping chan struct{}
-	done     chan struct{}
+	done   chan struct{}
 	// StartupTime is how long it took until Tekton's reconcilers led.
 	StartupTime time.Duration
 }
@@ -73,7 +71,7 @@ type Tekton struct {
 func Start(cp *controlplane.ControlPlane, dir string) (tk *Tekton, err error) {
 	began := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
-	tk = &Tekton{cancel: cancel, done: make(chan struct{}), stopping: make(chan struct{})}
+	tk = &Tekton{cancel: cancel, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			tk.Stop()
@@ -127,7 +125,7 @@ type Images struct {
 func StartOnNode(c client.Client, path, kubeconfig, dir string, images Images) (tk *Tekton, err error) {
 	began := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
-	tk = &Tekton{cancel: cancel, done: make(chan struct{}), stopping: make(chan struct{})}
+	tk = &Tekton{cancel: cancel, done: make(chan struct{})}
 	close(tk.done)
 	defer func() {
 		if err != nil {
@@ -161,43 +159,21 @@ func (tk *Tekton) startController(dir, path, kubeconfig string, ports [3]int, im
 	return waitForLeases(filepath.Join(dir, "tekton-controller.log"), 60*time.Second)
 }
 
-// proc is a tool started by run; exited is closed once it has exited.
-type proc struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
 // Stop ends Tekton's controller, kwok and the binder.
 func (tk *Tekton) Stop() {
 	tk.cancel()
-	select {
-	case <-tk.stopping:
-	default:
-		close(tk.stopping)
-	}
-	for _, p := range tk.procs {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	}
-	for _, p := range tk.procs {
-		select {
-		case <-p.exited:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	}
+	process.StopAll(10*time.Second, tk.procs...)
 	tk.procs = nil
 }
 
-// run starts a tool from bin/ with its output in dir/<name>.log. The tool dies
-// with this process, even when the test binary is killed. A tool that exits
-// before Stop is reported on stderr with the end of its log, since every test
-// after it would only time out.
+// run starts a tool from bin/ with its output in dir/<name>.log.
 func (tk *Tekton) run(dir, name string, env []string, args ...string) error {
 	return tk.runPath(dir, name, "", env, args...)
 }
 
 // runPath is run with the program at path, or bin/name when path is empty.
+// The program dies with this process; one that exits before Stop is reported
+// with the end of its log.
 func (tk *Tekton) runPath(dir, name, path string, env []string, args ...string) error {
 	if path == "" {
 		var err error
@@ -205,39 +181,12 @@ func (tk *Tekton) runPath(dir, name, path string, env []string, args ...string) 
 			return err
 		}
 	}
-	logPath := filepath.Join(dir, name+".log")
-	logFile, err := os.Create(logPath)
+	p, err := process.Start(name, path, process.Options{Env: env, Log: filepath.Join(dir, name+".log")}, args...)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		err := cmd.Wait()
-		_ = logFile.Close()
-		close(p.exited)
-		select {
-		case <-tk.stopping:
-		default:
-			data, _ := os.ReadFile(logPath)
-			fmt.Fprintf(os.Stderr, "tekton harness: %s exited before Stop (%v); the end of its log:\n%s\n", name, err, tail(data, 20))
-		}
-	}()
 	tk.procs = append(tk.procs, p)
 	return nil
-}
-
-// tail returns the last n lines of a log.
-func tail(log []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // installConfig creates Tekton's namespace and the module's ConfigMaps.
