@@ -25,9 +25,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,7 +145,9 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 	if err != nil {
 		// Network errors and timeouts are retryable. The error names the URL
 		// and the cause, never the request's headers.
-		return &DeliveryError{Retryable: true, Message: fmt.Sprintf("POST %s: %v", batchPath, errors.Unwrap(err))}
+		var op *net.OpError
+		dialed := !(errors.As(err, &op) && op.Op == "dial")
+		return &DeliveryError{Retryable: true, Ambiguous: dialed, Message: fmt.Sprintf("POST %s: %v", batchPath, errors.Unwrap(err))}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
@@ -154,6 +158,65 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 	}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return parseResponse(resp.StatusCode, resp.Header.Get("Content-Type"), data)
+}
+
+// searchPath is DataStorage's audit event search (queryAuditEvents).
+const searchPath = "/api/v1/audit/events"
+
+// searchLimit is the page the search asks for: one correlation id's events
+// of one type are far fewer.
+const searchLimit = 1000
+
+// Held says whether DataStorage already stores e: an event of its type and
+// correlation id with its namespace, execution name and PipelineRun name. An
+// error means the search could not tell.
+func (c *Client) Held(ctx context.Context, e Event) (bool, error) {
+	q := url.Values{"correlation_id": {e.CorrelationID}, "event_type": {e.EventType}, "limit": {strconv.Itoa(searchLimit)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+searchPath+"?"+q.Encode(), nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Accept", "application/json, application/problem+json")
+	if c.token != nil {
+		tok, err := c.token.read()
+		if err != nil {
+			return false, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("GET %s: %w", searchPath, errors.Unwrap(err))
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("GET %s: DataStorage answered %d %s", searchPath, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	var page struct {
+		Data []struct {
+			Namespace *string `json:"namespace"`
+			EventData struct {
+				ExecutionName   string `json:"execution_name"`
+				PipelineRunName string `json:"pipelinerun_name"`
+			} `json:"event_data"`
+		} `json:"data"`
+		Pagination struct {
+			HasMore bool `json:"has_more"`
+		} `json:"pagination"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&page); err != nil {
+		return false, fmt.Errorf("GET %s: %w", searchPath, err)
+	}
+	for _, d := range page.Data {
+		if d.Namespace != nil && e.Namespace != nil && *d.Namespace == *e.Namespace &&
+			d.EventData.ExecutionName == e.EventData.ExecutionName && d.EventData.PipelineRunName == e.EventData.PipelineRunName {
+			return true, nil
+		}
+	}
+	if page.Pagination.HasMore {
+		return false, fmt.Errorf("GET %s: more than %d events of %s for %s", searchPath, searchLimit, e.EventType, e.CorrelationID)
+	}
+	return false, nil
 }
 
 // tokenFile reads a bearer token from a file and re-reads it when the file

@@ -191,7 +191,7 @@ func (d *Delivery) Start(ctx context.Context) error {
 	count, size := 0, 0
 	flush := func() {
 		if len(batch) > 0 {
-			d.deliver(ctx, batch)
+			d.deliver(ctx, batch, false)
 			batch, count, size = nil, 0, 0
 		}
 	}
@@ -228,17 +228,23 @@ func (d *Delivery) NeedLeaderElection() bool { return false }
 
 // deliver sends one batch until DataStorage acknowledges it, it fails for
 // good, or ctx ends. Every result is reported to each WorkflowExecution in it.
-func (d *Delivery) deliver(ctx context.Context, batch []item) {
-	var events []Event
-	for _, it := range batch {
-		events = append(events, it.events...)
-	}
+func (d *Delivery) deliver(ctx context.Context, batch []item, ambiguous bool) {
 	// Each wait is drawn from the upper half of a doubling step between
 	// MinBackoff and MaxBackoff, so that batches failing together spread out.
 	backoff := wait.Backoff{Duration: d.opts.MinBackoff / 2, Factor: 2, Jitter: 1, Steps: math.MaxInt32, Cap: d.opts.MaxBackoff / 2}
 	var lastMsg string
 	failures := 0
 	for {
+		if ambiguous {
+			// The last attempt may have been stored: never send what is.
+			if batch = d.resolve(ctx, batch); len(batch) == 0 {
+				return
+			}
+		}
+		var events []Event
+		for _, it := range batch {
+			events = append(events, it.events...)
+		}
 		start := time.Now()
 		metricSent.Add(float64(len(events)))
 		err := d.sender.Send(ctx, events)
@@ -254,11 +260,12 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 		}
 		metricFailed.WithLabelValues(de.Reason()).Add(float64(len(events)))
 		failures++
+		ambiguous = de.Ambiguous
 		if len(batch) > 1 && (!de.Retryable || failures >= splitAfter) {
 			// One bad or heavy payload must not hold the others: send the
 			// halves apart, down to one WorkflowExecution's events.
-			d.deliver(ctx, batch[:len(batch)/2])
-			d.deliver(ctx, batch[len(batch)/2:])
+			d.deliver(ctx, batch[:len(batch)/2], ambiguous)
+			d.deliver(ctx, batch[len(batch)/2:], ambiguous)
 			return
 		}
 		if !de.Retryable {
@@ -279,6 +286,47 @@ func (d *Delivery) deliver(ctx context.Context, batch []item) {
 		case <-time.After(next):
 		}
 	}
+}
+
+// Searcher asks DataStorage whether it already stores an event; *Client is
+// the real one. A Sender without it resends after an ambiguous failure.
+type Searcher interface {
+	Held(ctx context.Context, e Event) (bool, error)
+}
+
+// resolve asks DataStorage, after an ambiguous failure, which events of the
+// batch it already stores: those are acknowledged, the rest is returned to
+// be sent again. DataStorage never removes duplicates, so an event sent again
+// while the search cannot tell is counted as a possible duplicate.
+func (d *Delivery) resolve(ctx context.Context, batch []item) []item {
+	searcher, ok := d.sender.(Searcher)
+	var resend []item
+	for _, it := range batch {
+		var held []string
+		rest := item{key: it.key, uid: it.uid, queued: it.queued, size: it.size}
+		for i, e := range it.events {
+			found, err := false, errors.New("DataStorage cannot be searched")
+			if ok {
+				found, err = searcher.Held(ctx, e)
+			}
+			switch {
+			case err == nil && found:
+				held = append(held, it.types[i])
+				continue
+			case err != nil && ctx.Err() == nil:
+				metricPossibleDuplicates.Inc()
+			}
+			rest.types, rest.events = append(rest.types, it.types[i]), append(rest.events, e)
+		}
+		if len(held) > 0 {
+			metricResolved.Add(float64(len(held)))
+			d.settle([]item{{key: it.key, uid: it.uid, types: held}}, nil)
+		}
+		if len(rest.types) > 0 {
+			resend = append(resend, rest)
+		}
+	}
+	return resend
 }
 
 // report records a retryable failure without ending the delivery.

@@ -34,6 +34,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/audit"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 )
 
 // deliver starts a delivery through the real client to the test server at
@@ -149,11 +150,84 @@ func TestABatchOverDataStoragesLimitsIsSplitAndEveryEventStored(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- d.Start(ctx) }()
-	require.Eventually(t, func() bool { return len(s.Events()) == 80 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		for _, we := range wes {
+			if len(d.State(we.UID).Acknowledged) != 2 {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 10*time.Millisecond, "every WorkflowExecution's events are acknowledged")
 	cancel()
 	require.NoError(t, <-done)
-	for _, we := range wes {
-		assert.Len(t, d.State(we.UID).Acknowledged, 2, we.Name)
-	}
+	assert.Len(t, s.Events(), 80, "each stored once")
 	assert.Empty(t, s.Invalid())
+}
+
+func TestAnAnswerLostAfterDataStorageStoredTheBatchIsNotSentAgain(t *testing.T) {
+	s := startServer(t)
+	// DataStorage stores the batch, then answers after our timeout.
+	s.SetFault(datastorage.Fault{CommitFirst: true, Delay: 2 * time.Second})
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, Timeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	d := audit.NewDelivery(c, audit.Options{BatchSize: 100, FlushInterval: 5 * time.Millisecond, QueueSize: 100,
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, logr.Discard())
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- d.Start(ctx) }()
+	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+
+	we := finishedWE("lost-answer", false)
+	require.True(t, d.Offer(we, audit.Pending(we)))
+	require.Eventually(t, func() bool { return len(d.State(we.UID).Acknowledged) == 2 }, 10*time.Second, 10*time.Millisecond,
+		"the search finds both events stored: %+v", d.State(we.UID).Err)
+	assert.Len(t, s.Events(), 2, "stored once: no duplicate")
+	assert.Positive(t, s.Searches())
+	assert.Empty(t, s.Invalid())
+}
+
+func TestAResendTheSearchCannotDecideIsCountedAsAPossibleDuplicate(t *testing.T) {
+	s := startServer(t)
+	s.SetFault(datastorage.Fault{CommitFirst: true, Delay: 2 * time.Second})
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, Timeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	d := deliverWith(t, c)
+	before := counterValue(t, audit.MetricPossibleDuplicates)
+
+	we := finishedWE("undecided", false)
+	require.True(t, d.Offer(we, audit.Pending(we)))
+	require.Eventually(t, func() bool { return len(s.Events()) == 2 }, 5*time.Second, 10*time.Millisecond, "the first batch is stored")
+	// From now on the search fails and writes are answered at once.
+	s.SetFault(datastorage.Fault{SearchStatus: 503})
+	require.Eventually(t, func() bool { return len(d.State(we.UID).Acknowledged) == 2 }, 10*time.Second, 10*time.Millisecond)
+	assert.Len(t, s.Events(), 4, "sent again: DataStorage keeps both copies")
+	assert.Equal(t, before+2, counterValue(t, audit.MetricPossibleDuplicates), "each resent event is counted")
+	assert.Empty(t, s.Invalid())
+}
+
+func TestARefusedConnectionIsNoAmbiguity(t *testing.T) {
+	s := startServer(t)
+	s.Refuse()
+	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, Timeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	d := deliverWith(t, c)
+	we := finishedWE("refused", false)
+	require.True(t, d.Offer(we, audit.Pending(we)))
+	require.Eventually(t, func() bool { return d.State(we.UID).Err != nil }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, s.Resume())
+	require.Eventually(t, func() bool { return len(d.State(we.UID).Acknowledged) == 2 }, 10*time.Second, 10*time.Millisecond)
+	assert.Zero(t, s.Searches(), "nothing was sent, so nothing is searched")
+	assert.Len(t, s.Events(), 2)
+}
+
+// deliverWith starts a delivery through c, stopped when the test ends.
+func deliverWith(t *testing.T, c *audit.Client) *audit.Delivery {
+	t.Helper()
+	d := audit.NewDelivery(c, audit.Options{BatchSize: 100, FlushInterval: 5 * time.Millisecond, QueueSize: 100,
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, logr.Discard())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Start(ctx) }()
+	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+	return d
 }

@@ -33,3 +33,6 @@ func (d *Delivery) Tracked() int {
 
 // SendTimestamp is sendTimestamp, for the table test.
 var SendTimestamp = sendTimestamp
+
+// MetricPossibleDuplicates counts resends the search could not decide.
+var MetricPossibleDuplicates = metricPossibleDuplicates

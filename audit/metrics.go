@@ -37,6 +37,14 @@ var (
 	metricQueueFull = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "wfe_audit_queue_full_total", Help: "Offers refused because the audit queue was full; the events are offered again later.",
 	})
+	metricPossibleDuplicates = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wfe_audit_possible_duplicates_total",
+		Help: "Audit events sent again after an ambiguous failure although DataStorage's search could not tell whether it already held them.",
+	})
+	metricResolved = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wfe_audit_events_found_stored_total",
+		Help: "Audit events not sent again after an ambiguous failure because DataStorage's search found them stored.",
+	})
 	metricLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "wfe_audit_delivery_duration_seconds", Help: "Duration of one DataStorage batch request.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
@@ -44,5 +52,6 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(metricSent, metricAcked, metricFailed, metricQueueDepth, metricQueueFull, metricLatency)
+	metrics.Registry.MustRegister(metricSent, metricAcked, metricFailed, metricQueueDepth, metricQueueFull, metricLatency,
+		metricPossibleDuplicates, metricResolved)
 }

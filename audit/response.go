@@ -31,6 +31,9 @@ import (
 // 403, 408, 429, 5xx) or final for that payload (any other 4xx).
 type DeliveryError struct {
 	Retryable bool
+	// Ambiguous: the batch may have been stored (the request was sent, and
+	// its answer was lost to a timeout or a broken connection).
+	Ambiguous bool
 	// Status is the HTTP status, 0 when no answer came.
 	Status int
 	// Problem is DataStorage's RFC 7807 problem detail, when it sent one.

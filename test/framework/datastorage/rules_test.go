@@ -107,3 +107,26 @@ func TestDataStorageReviewsTheTokenItself(t *testing.T) {
 	}
 	assert.Empty(t, s.Invalid())
 }
+
+func TestTheSearchFindsStoredEventsByCorrelationAndType(t *testing.T) {
+	s := StartTest(t)
+	resp, body := post(t, s, batchPath, marshal(t, lifecycleBatch()))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+	get := func(query string) (int, map[string]any) {
+		r, err := http.Get(s.URL + "/api/v1/audit/events?" + query)
+		require.NoError(t, err)
+		defer func() { _ = r.Body.Close() }()
+		var page map[string]any
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&page))
+		return r.StatusCode, page
+	}
+	status, page := get("correlation_id=rr-payment-api-oomkilled&event_type=" + wfev1.AuditEventCompleted + "&limit=1000")
+	require.Equal(t, http.StatusOK, status)
+	require.Len(t, page["data"], 1)
+	assert.Equal(t, wfev1.AuditEventCompleted, page["data"].([]any)[0].(map[string]any)["event_type"])
+	_, page = get("correlation_id=another&event_type=" + wfev1.AuditEventCompleted)
+	assert.Empty(t, page["data"])
+	status, _ = get("event_type=" + wfev1.AuditEventCompleted)
+	assert.Equal(t, http.StatusBadRequest, status, "the correlation id is required")
+	assert.Len(t, s.Invalid(), 1, "and the request is recorded as breaking the contract")
+}

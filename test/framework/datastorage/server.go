@@ -32,6 +32,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +74,13 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without answering.
 	Drop bool
+	// CommitFirst stores a valid batch before the Delay or Drop: the client
+	// sees a failure though DataStorage holds the events (the case that makes
+	// duplicates).
+	CommitFirst bool
+	// SearchStatus, when set, answers every search with it: the client cannot
+	// tell whether an event is stored.
+	SearchStatus int
 }
 
 // Received is one audit event the server acknowledged.
@@ -99,6 +107,8 @@ type Server struct {
 	mu       sync.Mutex
 	fault    Fault
 	events   []Received
+	raw      []json.RawMessage
+	searches int
 	requests int
 	invalid  []string
 	tokens   []string
@@ -219,10 +229,25 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	f, review, now := s.fault, s.auth, s.now
 	s.tokens = append(s.tokens, token)
 	s.mu.Unlock()
+	if now == nil {
+		now = time.Now
+	}
 
 	body, ok := s.admit(w, r, review, token)
 	if !ok {
 		return
+	}
+	if r.Method == http.MethodGet {
+		s.search(w, r, f)
+		return
+	}
+	var in *openapi3filter.RequestValidationInput
+	var created *answer
+	if f.CommitFirst {
+		// DataStorage stores the batch, and then its answer is lost.
+		if in, created = s.store(w, r, body, now()); created == nil {
+			return
+		}
 	}
 	if f.Delay > 0 {
 		select {
@@ -239,35 +264,92 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if created == nil {
+		var err error
+		if in, err = s.contract.request(r, body); err != nil {
+			s.record(err.Error())
+			s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", err.Error()))
+			return
+		}
+		if f.Status != 0 {
+			s.reply(w, in, f.answer())
+			return
+		}
+		if in, created = s.store(w, r, body, now()); created == nil {
+			return
+		}
+	}
+	s.reply(w, in, *created)
+}
+
+// store checks a batch against the contract and DataStorage's rules and
+// keeps its events. It returns the 201 to send, or nil once it answered.
+func (s *Server) store(w http.ResponseWriter, r *http.Request, body []byte, now time.Time) (*openapi3filter.RequestValidationInput, *answer) {
 	in, err := s.contract.request(r, body)
 	if err != nil {
 		s.record(err.Error())
 		s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", err.Error()))
-		return
+		return in, nil
 	}
-	if f.Status != 0 {
-		s.reply(w, in, f.answer())
-		return
+	if refusal := dataStorageRules(body, now); refusal != "" {
+		s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", refusal))
+		return in, nil
 	}
 	var events []Received
+	var raws []json.RawMessage
 	_ = json.Unmarshal(body, &events) // the contract makes it an array of events
-	if now == nil {
-		now = time.Now
-	}
-	if refusal := dataStorageRules(body, now()); refusal != "" {
-		s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", refusal))
-		return
-	}
+	_ = json.Unmarshal(body, &raws)
 	s.mu.Lock()
 	first := len(s.events)
 	s.events = append(s.events, events...)
+	s.raw = append(s.raw, raws...)
 	s.mu.Unlock()
 	ids := make([]string, len(events))
 	for i := range ids {
 		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", first+i)
 	}
-	created, _ := json.Marshal(map[string]any{"event_ids": ids, "message": fmt.Sprintf("%d events created", len(events))})
-	s.reply(w, in, answer{status: http.StatusCreated, contentType: "application/json", body: created, check: true})
+	body201, _ := json.Marshal(map[string]any{"event_ids": ids, "message": fmt.Sprintf("%d events created", len(events))})
+	return in, &answer{status: http.StatusCreated, contentType: "application/json", body: body201, check: true}
+}
+
+// search answers queryAuditEvents: the stored events of a correlation id and
+// event type, newest first, at most limit of them.
+func (s *Server) search(w http.ResponseWriter, r *http.Request, f Fault) {
+	in, err := s.contract.request(r, nil)
+	if err != nil {
+		s.record(err.Error())
+		s.reply(w, in, problem(http.StatusBadRequest, "Validation Error", err.Error()))
+		return
+	}
+	if f.SearchStatus != 0 {
+		s.reply(w, in, problem(f.SearchStatus, http.StatusText(f.SearchStatus), "search unavailable"))
+		return
+	}
+	q := r.URL.Query()
+	limit := 50
+	if l, err := strconv.Atoi(q.Get("limit")); err == nil {
+		limit = l
+	}
+	s.mu.Lock()
+	found := []json.RawMessage{}
+	for i := len(s.events) - 1; i >= 0; i-- {
+		if e := s.events[i]; e.CorrelationID == q.Get("correlation_id") && e.EventType == q.Get("event_type") {
+			found = append(found, s.raw[i])
+		}
+	}
+	s.searches++
+	s.mu.Unlock()
+	page := found[:min(limit, len(found))]
+	body, _ := json.Marshal(map[string]any{"data": page,
+		"pagination": map[string]any{"limit": limit, "offset": 0, "total": len(found), "has_more": len(found) > limit}})
+	s.reply(w, in, answer{status: http.StatusOK, contentType: "application/json", body: body, check: true})
+}
+
+// Searches is how many searches the server answered.
+func (s *Server) Searches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.searches
 }
 
 // admit applies what DataStorage checks before any handler: the token's
