@@ -43,6 +43,7 @@ const (
 	audit      = mod + "/audit"
 	certs      = mod + "/certs"
 	binary     = mod + "/cmd/wfe-conditions"
+	plugin     = mod + "/cmd/kubectl-wfe"
 	wiring     = binary + "/wiring"
 	testDir    = mod + "/test"
 	framework  = testDir + "/framework"
@@ -82,9 +83,10 @@ var rules = []rule{
 	{"the test framework imports no suite and nothing of hack", forbid(in(framework), false, func(imp string) bool {
 		return in(hackDir)(imp) || (in(testDir)(imp) && !in(framework)(imp))
 	}), testDir + "/e2e"},
+	{"the kubectl plugin imports nothing of ours but api", forbid(in(plugin), false, oursBut(plugin, api)), reconciler},
 	{"config holds no Go package", packagesWhere(func(p pkg) bool { return in(configDir)(p.ImportPath) }), configDir},
 	{"every package of ours sits where the layout puts it", packagesWhere(func(p pkg) bool {
-		return p.ImportPath != binary && !in(api, webhook, reconciler, audit, certs, wiring, testDir, hackDir)(p.ImportPath)
+		return p.ImportPath != binary && p.ImportPath != plugin && !in(api, webhook, reconciler, audit, certs, wiring, testDir, hackDir)(p.ImportPath)
 	}), mod + "/manager"},
 }
 
@@ -116,6 +118,7 @@ var brokenGraph = []pkg{
 	{ImportPath: certs, Imports: []string{api + "/v1alpha1"}, Deps: []string{api + "/v1alpha1"}},
 	{ImportPath: binary, Imports: []string{wiring, hackDir + "/dev"}, Deps: []string{wiring, hackDir + "/dev"}},
 	{ImportPath: framework + "/controlplane", Imports: []string{testDir + "/e2e"}, Deps: []string{testDir + "/e2e"}},
+	{ImportPath: plugin, Imports: []string{reconciler}, Deps: []string{reconciler}},
 	{ImportPath: configDir, Dir: "config"},
 	{ImportPath: mod + "/manager", Dir: "manager"},
 }
