@@ -77,7 +77,12 @@ func TestThePoliciesNameTheObjectsAndIdentitiesTheGoCodeDefines(t *testing.T) {
 			assert.Equal(t, wfev1.ExecutionPolicyName, binding.Spec.ParamRef.Name)
 			assert.Equal(t, wfev1.InstallNamespace, binding.Spec.ParamRef.Namespace)
 			assert.Equal(t, admissionregistrationv1.DenyAction, *binding.Spec.ParamRef.ParameterNotFoundAction, "missing params deny")
-			assert.Contains(t, execution.Spec.Validations[1].Expression, "'"+wfev1.RunAsGroup+"'")
+			assert.True(t, slices.ContainsFunc(execution.Spec.Validations, func(v admissionregistrationv1.Validation) bool {
+				return strings.Contains(v.Expression, "'"+wfev1.RunAsGroup+"'")
+			}), "a validation checks use in the group %s", wfev1.RunAsGroup)
+			assert.True(t, slices.ContainsFunc(execution.Spec.Validations, func(v admissionregistrationv1.Validation) bool {
+				return strings.Contains(v.Expression, "'"+wfev1.CorrelateGroup+"'")
+			}), "a validation checks correlate in the group %s", wfev1.CorrelateGroup)
 
 			policy := &unstructured.Unstructured{}
 			find(t, objs, "ConfigMap", wfev1.ExecutionPolicyName, &policy.Object)

@@ -126,6 +126,15 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	require.NoError(t, cp.SetExecutionPolicy(t.Context(), wfev1.ExecutionPolicy{DefaultServiceAccount: "pipeline-runner"}))
 	cp.StartManager(t)
 	cp.CreateNamespace(t, "success")
+	// The manager's informers have listed once its first WorkflowExecution
+	// has conditions: only a create after that is an event the latency
+	// histogram times (one in the initial list is not).
+	cp.CreateNamespace(t, "success-probe")
+	probe := newWE("success-probe", "probe")
+	require.NoError(t, cp.Client.Create(t.Context(), probe))
+	eventually(t, cp, client.ObjectKeyFromObject(probe), 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
+		return len(we.Status.Conditions) == 4
+	})
 	history := statusHistory(t, cp, "success")
 	tk := tekton{t, cp}
 	succeeded := map[string]string{"outcome": "succeeded", "reason": wfev1.ReasonPipelineSucceeded}
