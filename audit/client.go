@@ -146,7 +146,7 @@ func (c *Client) Send(ctx context.Context, events []Event) error {
 		// Network errors and timeouts are retryable. The error names the URL
 		// and the cause, never the request's headers.
 		var op *net.OpError
-		dialed := !(errors.As(err, &op) && op.Op == "dial")
+		dialed := !errors.As(err, &op) || op.Op != "dial"
 		return &DeliveryError{Retryable: true, Ambiguous: dialed, Message: fmt.Sprintf("POST %s: %v", batchPath, errors.Unwrap(err))}
 	}
 	defer func() { _ = resp.Body.Close() }()

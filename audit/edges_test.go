@@ -43,13 +43,7 @@ func deliver(t *testing.T, url, tokenFile string) *audit.Delivery {
 	t.Helper()
 	c, err := audit.NewClient(audit.ClientOptions{URL: url, TokenFile: tokenFile, AllowInsecureToken: true, Timeout: time.Second})
 	require.NoError(t, err)
-	d := audit.NewDelivery(c, audit.Options{BatchSize: 100, FlushInterval: 5 * time.Millisecond, QueueSize: 100,
-		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, logr.Discard())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- d.Start(ctx) }()
-	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
-	return d
+	return deliverWith(t, c)
 }
 
 func TestARotatedTokenIsRetriedUntilDataStorageAcceptsIt(t *testing.T) {
@@ -170,12 +164,7 @@ func TestAnAnswerLostAfterDataStorageStoredTheBatchIsNotSentAgain(t *testing.T) 
 	s.SetFault(datastorage.Fault{CommitFirst: true, Delay: 2 * time.Second})
 	c, err := audit.NewClient(audit.ClientOptions{URL: s.URL, Timeout: 300 * time.Millisecond})
 	require.NoError(t, err)
-	d := audit.NewDelivery(c, audit.Options{BatchSize: 100, FlushInterval: 5 * time.Millisecond, QueueSize: 100,
-		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, logr.Discard())
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error)
-	go func() { done <- d.Start(ctx) }()
-	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+	d := deliverWith(t, c)
 
 	we := finishedWE("lost-answer", false)
 	require.True(t, d.Offer(we, audit.Pending(we)))
