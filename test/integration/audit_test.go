@@ -216,7 +216,7 @@ func TestAThousandExecutionsAreAuditedInFewRequests(t *testing.T) {
 		require.NoError(t, cp.Client.Create(ctx, wes[i]))
 	})
 	parallel(t, n, func(i int) { runToSuccess(t, tk, wes[i]) })
-	require.Eventually(t, func() bool { return len(ds.Events()) >= 2*n }, 120*time.Second, 200*time.Millisecond,
+	require.Eventually(t, func() bool { return len(ds.Events()) >= 2*n }, 300*time.Second, 200*time.Millisecond,
 		"all %d events delivered; got %d", 2*n, len(ds.Events()))
 	list := &wfev1.WorkflowExecutionList{}
 	require.Eventually(t, func() bool {
@@ -227,7 +227,7 @@ func TestAThousandExecutionsAreAuditedInFewRequests(t *testing.T) {
 			}
 		}
 		return true
-	}, 120*time.Second, 200*time.Millisecond, "every WE records both acknowledgements") // 2,000 status writes; minutes when the suite's packages share two cores
+	}, 300*time.Second, 200*time.Millisecond, "every WE records both acknowledgements") // 2,000 status writes; minutes when the suite's packages share two cores
 	perWE := map[string]int{}
 	for _, e := range ds.Events() {
 		perWE[e.EventData.ExecutionName+"/"+e.EventType]++

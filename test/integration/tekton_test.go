@@ -54,9 +54,9 @@ func (tk tekton) pipelineRunOf(we *wfev1.WorkflowExecution, namespace string) *t
 	// Generous: with a thousand new WorkflowExecutions, first visits go
 	// ahead of PipelineRun creation, and in make test the other packages and
 	// the real node (with its own thousand) share the two CPUs; 30 s was
-	// once not enough there.
+	// once not enough there, and 120 s once not either (51 s alone).
 	require.Eventually(tk.t, func() bool { return tk.cp.Client.Get(tk.t.Context(), key, pr) == nil },
-		120*time.Second, 10*time.Millisecond, "no PipelineRun %s", key)
+		300*time.Second, 10*time.Millisecond, "no PipelineRun %s", key)
 	return pr
 }
 
