@@ -39,7 +39,7 @@ const devImage = "localhost/wfe-conditions:dev"
 // runReal runs the product as users do, on a real node: our image installed
 // with `make deploy`, Tekton's TaskRuns executing in real pods.
 func runReal(dataStorageURL string) error {
-	if _, err := cluster.Disabled(); err != nil {
+	if err := cluster.CanRun(); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -51,14 +51,9 @@ var (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	off, err := cluster.Disabled()
-	if err != nil {
+	if err := cluster.CanRun(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
-	}
-	if off {
-		fmt.Println("real-node layer left out: " + cluster.OptOut + "=off")
-		return 0
 	}
 	ctx := context.Background()
 	fail := func(what string, err error) int {

@@ -1,3 +1,5 @@
+//go:build tools
+
 /*
 Copyright 2026 The wfe-conditions Authors.
 
@@ -13,8 +15,6 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
-
-//go:build tools
 
 // Package tools pins crictl, which removes the real node's pod sandboxes (and
 // with them their network) when the node stops.

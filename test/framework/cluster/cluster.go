@@ -80,22 +80,23 @@ type Cluster struct {
 	unlock func()
 }
 
-// Disabled reports whether the real-node layer was opted out of, and fails
-// with how to opt out when it cannot run (not root).
-func Disabled() (bool, error) {
+// CanRun says why this host cannot run the real node, or nil. Where it
+// cannot, make leaves the node's packages out (hack/preflight.sh); run
+// directly there, they fail with this reason rather than skip.
+func CanRun() error {
 	if os.Getenv(OptOut) == "off" {
-		return true, nil
+		return errors.New("the real-node layer is opted out (" + OptOut + "=off): make leaves its packages out")
 	}
 	if os.Geteuid() != 0 {
-		return false, errors.New("the real-node tests need root (they run containerd, a kubelet and kube-proxy); " +
+		return errors.New("the real-node tests need root (they run containerd, a kubelet and kube-proxy); " +
 			"run as root, or set " + OptOut + "=off to leave them out (docs/testing.md says what that leaves untested)")
 	}
 	var fs syscall.Statfs_t
 	if err := syscall.Statfs("/sys/fs/cgroup", &fs); err == nil && fs.Type == cgroup2Magic {
-		return false, errors.New("the real node is written for cgroup v1 hosts (its cleanup walks v1 hierarchies); this host has cgroup v2: set " +
+		return errors.New("the real node is written for cgroup v1 hosts (its cleanup walks v1 hierarchies); this host has cgroup v2: set " +
 			OptOut + "=off, or extend test/framework/cluster")
 	}
-	return false, nil
+	return nil
 }
 
 // Start brings the node up and returns once it is Ready, its ServiceAccounts
@@ -107,10 +108,8 @@ func Start(ctx context.Context, images ...string) (c *Cluster, err error) {
 		return nil, err
 	}
 	c = &Cluster{Bin: filepath.Join(root, "bin")}
-	if off, err := Disabled(); err != nil {
+	if err := CanRun(); err != nil {
 		return nil, err
-	} else if off {
-		return nil, errors.New("the real node is opted out (" + OptOut + "=off)")
 	}
 	if c.unlock, err = lock(ctx); err != nil {
 		return nil, err

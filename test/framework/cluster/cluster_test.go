@@ -38,11 +38,7 @@ const childEnv = "WFE_NODE_KILLED_CHILD"
 
 func requireNode(t *testing.T) {
 	t.Helper()
-	off, err := Disabled()
-	require.NoError(t, err)
-	if off {
-		t.Skip(OptOut + "=off: the real-node layer was left out on purpose")
-	}
+	require.NoError(t, CanRun())
 }
 
 // runPod runs a busybox pod that sleeps, so the node has a sandbox, a veth, a
