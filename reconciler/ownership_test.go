@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/pod"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -108,10 +109,48 @@ func TestAReplacedPipelineRunEndsTheRunNamingTheImpostor(t *testing.T) {
 
 func TestNoRunGoesToTheControllersNamespace(t *testing.T) {
 	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "we"},
-		Spec: wfev1.WorkflowExecutionSpec{WorkflowRef: wfev1.WorkflowRef{ContainerImage: "quay.io/team/restart:v1"}}}
-	assert.NoError(t, checkRun(wfev1.ExecutionPolicy{}, "wfe-conditions-system", we))
-	err := checkRun(wfev1.ExecutionPolicy{ExecutionNamespace: "wfe-conditions-system"}, "wfe-conditions-system", we)
+		Spec: wfev1.WorkflowExecutionSpec{WorkflowRef: wfev1.WorkflowRef{ContainerImage: "quay.io/team/restart:v1"},
+			ExecutionConfig: &wfev1.ExecutionConfig{Namespace: "team-a", ServiceAccountName: "runner"}}}
+	_, err := checkRun(wfev1.ExecutionPolicy{}, "wfe-conditions-system", we)
+	assert.NoError(t, err)
+	we.Spec.ExecutionConfig.Namespace = "wfe-conditions-system"
+	_, err = checkRun(wfev1.ExecutionPolicy{ExecutionNamespace: "wfe-conditions-system"}, "wfe-conditions-system", we)
 	assert.ErrorContains(t, err, "may not run in namespace wfe-conditions-system, the controller's own")
 	we.Namespace = "wfe-conditions-system"
-	assert.Error(t, checkRun(wfev1.ExecutionPolicy{}, "wfe-conditions-system", we))
+	class, err := checkRun(wfev1.ExecutionPolicy{}, "wfe-conditions-system", we)
+	assert.Error(t, err)
+	assert.Equal(t, wfev1.FailureReasonForbidden, class)
+}
+
+func TestARunStaysWhereAdmissionRecordedIt(t *testing.T) {
+	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "we"},
+		Spec: wfev1.WorkflowExecutionSpec{WorkflowRef: wfev1.WorkflowRef{ContainerImage: "quay.io/team/restart:v1"},
+			ExecutionConfig: &wfev1.ExecutionConfig{Namespace: "shared-a", ServiceAccountName: "runner"}}}
+	cases := []struct {
+		name   string
+		policy wfev1.ExecutionPolicy
+		err    string
+	}{
+		{name: "the policy that admitted it runs it", policy: wfev1.ExecutionPolicy{ExecutionNamespace: "shared-a"}},
+		{name: "a changed default ServiceAccount changes nothing",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "shared-a", DefaultServiceAccount: "powerful"}},
+		{name: "another execution namespace refuses it, naming both fields",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "shared-b"},
+			err:    "admission recorded spec.executionConfig.namespace shared-a and spec.executionConfig.serviceAccountName runner, but the execution policy now runs WorkflowExecutions of namespace team-a in shared-b"},
+		{name: "own-namespace mode refuses it too", policy: wfev1.ExecutionPolicy{}, err: "now runs WorkflowExecutions of namespace team-a in team-a"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			class, err := checkRun(tc.policy, "wfe-conditions-system", we)
+			if tc.err == "" {
+				require.NoError(t, err)
+				pr := PipelineRunOptions{ExecutionNamespace: tc.policy.ExecutionNamespace}.buildPipelineRun(we, tc.policy)
+				assert.Equal(t, "shared-a", pr.Namespace)
+				assert.Equal(t, "runner", pr.Spec.TaskRunTemplate.ServiceAccountName, "verbatim, whatever the policy's default")
+				return
+			}
+			require.ErrorContains(t, err, tc.err)
+			assert.Equal(t, wfev1.FailureReasonForbidden, class)
+		})
+	}
 }

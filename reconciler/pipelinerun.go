@@ -64,9 +64,17 @@ func PipelineRunName(we *wfev1.WorkflowExecution) string {
 	return base + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
-// pipelineRunNamespace is where the WorkflowExecution's PipelineRun lives.
+// pipelineRunNamespace is where the WorkflowExecution's PipelineRun lives:
+// where we created it, else where admission recorded that it runs, else (a
+// WorkflowExecution from before v0.2.0) where that version put it.
 func (o PipelineRunOptions) pipelineRunNamespace(we *wfev1.WorkflowExecution) string {
-	return wfev1.ExecutionPolicy{ExecutionNamespace: o.ExecutionNamespace}.Namespace(we)
+	if ref := we.Status.PipelineRunRef; ref != nil && ref.Namespace != "" {
+		return ref.Namespace
+	}
+	if ns, _, ok := wfev1.RunAs(we); ok {
+		return ns
+	}
+	return wfev1.ExecutionPolicy{ExecutionNamespace: o.ExecutionNamespace}.RunNamespace(we.Namespace)
 }
 
 // linkLabels are the labels that point a PipelineRun at its WorkflowExecution.
@@ -90,12 +98,21 @@ func belongsTo(pr *tektonv1.PipelineRun, we *wfev1.WorkflowExecution) bool {
 }
 
 // buildPipelineRun returns the PipelineRun that executes the WorkflowExecution
-// under the execution policy.
+// where and as whom admission recorded in its spec. The policy matters only
+// to a WorkflowExecution from before v0.2.0, to recognise what that version
+// created (it took the ServiceAccount from the policy when the spec had none).
 func (o PipelineRunOptions) buildPipelineRun(we *wfev1.WorkflowExecution, policy wfev1.ExecutionPolicy) *tektonv1.PipelineRun {
+	namespace, serviceAccount, ok := wfev1.RunAs(we)
+	if !ok {
+		namespace, serviceAccount = o.pipelineRunNamespace(we), policy.DefaultRunAs()
+		if ec := we.Spec.ExecutionConfig; ec != nil && ec.ServiceAccountName != "" {
+			serviceAccount = ec.ServiceAccountName
+		}
+	}
 	pr := &tektonv1.PipelineRun{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      PipelineRunName(we),
-			Namespace: policy.Namespace(we),
+			Namespace: namespace,
 			Labels:    linkLabels(we),
 		},
 		Spec: tektonv1.PipelineRunSpec{
@@ -111,7 +128,7 @@ func (o PipelineRunOptions) buildPipelineRun(we *wfev1.WorkflowExecution, policy
 	}
 	// Always explicit: the admission policy authorised this ServiceAccount,
 	// whatever Tekton's own default is.
-	pr.Spec.TaskRunTemplate.ServiceAccountName = policy.ServiceAccount(we)
+	pr.Spec.TaskRunTemplate.ServiceAccountName = serviceAccount
 	return pr
 }
 

@@ -191,17 +191,35 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 	if isFinished(we) && we.Status.PipelineRunRef == nil {
 		return nil // creation failed for good
 	}
+	var policy wfev1.ExecutionPolicy
+	if we.Status.PipelineRunRef == nil {
+		// Before the run is ours: checked against the policy of now, which may
+		// forbid what admission allowed, never change it.
+		var err error
+		if policy, err = r.policy(ctx); err != nil {
+			// Nothing runs while the policy cannot be read; retried, not failed.
+			return fmt.Errorf("read execution policy: %w", err)
+		}
+		if policy.ExecutionNamespace != r.Options.ExecutionNamespace {
+			return fmt.Errorf("the execution policy's executionNamespace is now %q, this manager started with %q: it runs nothing until restarted",
+				policy.ExecutionNamespace, r.Options.ExecutionNamespace)
+		}
+		if class, err := checkRun(policy, r.Options.InstallNamespace, we); err != nil {
+			applyCreationError(we, err, true, class, r.now())
+			return nil
+		}
+	}
 	pr, err := r.pipelineRun(ctx, we)
 	if err != nil {
 		return err
 	}
 	switch {
 	case pr != nil:
-		return r.followOrRefuse(ctx, we, pr)
+		return r.followOrRefuse(ctx, we, pr, policy)
 	case we.Status.PipelineRunRef != nil:
 		applyPipelineRunDeleted(we, r.now())
 	default:
-		return r.createPipelineRun(ctx, we)
+		return r.createPipelineRun(ctx, we, policy)
 	}
 	return nil
 }
@@ -209,13 +227,9 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 // followOrRefuse applies the PipelineRun found under our name when claim says
 // it is ours, and refuses it otherwise. Before a UID is recorded, the claim
 // needs the full spec, which the cache drops: it is read from the apiserver.
-func (r *Reconciler) followOrRefuse(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) error {
+func (r *Reconciler) followOrRefuse(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, policy wfev1.ExecutionPolicy) error {
 	var built *tektonv1.PipelineRun
 	if we.Status.PipelineRunRef == nil && belongsTo(pr, we) {
-		policy, err := r.policy(ctx)
-		if err != nil {
-			return fmt.Errorf("read execution policy: %w", err)
-		}
 		built = r.Options.buildPipelineRun(we, policy)
 		full := &tektonv1.PipelineRun{}
 		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), full); err != nil {
@@ -273,38 +287,50 @@ func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExe
 	applyPipelineRun(we, pr, failed)
 }
 
-// checkRun is the admission rules on where and what runs, in the same order:
-// never in the controller's namespace, then the bundle reference's grammar
-// (the CRD's; a WorkflowExecution stored before it had it may break it), then
-// the execution policy's bundle rules.
-func checkRun(policy wfev1.ExecutionPolicy, installNamespace string, we *wfev1.WorkflowExecution) error {
-	if ns := policy.Namespace(we); installNamespace != "" && ns == installNamespace {
-		return fmt.Errorf("WorkflowExecutions may not run in namespace %s, the controller's own: a run there could use the controller's identity", ns)
+// checkRun is the admission rules on where and what runs, in the same order,
+// against the policy of now: the run stays where admission recorded it (a
+// changed execution namespace refuses it, never moves it), never in the
+// controller's namespace, then the bundle reference's grammar (the CRD's; a
+// WorkflowExecution stored before it had it may break it), then the policy's
+// bundle rules. A WorkflowExecution from before v0.2.0 has no recorded
+// namespace: it is looked for where that version put it.
+func checkRun(policy wfev1.ExecutionPolicy, installNamespace string, we *wfev1.WorkflowExecution) (wfev1.FailureReason, error) {
+	ns, sa, ok := wfev1.RunAs(we)
+	want := policy.RunNamespace(we.Namespace)
+	switch {
+	case !ok:
+		ns = want
+	case ns != want:
+		return wfev1.FailureReasonForbidden, fmt.Errorf(
+			"admission recorded spec.executionConfig.namespace %s and spec.executionConfig.serviceAccountName %s, but the execution policy now runs WorkflowExecutions of namespace %s in %s: the run is refused, not moved; create a new WorkflowExecution",
+			ns, sa, we.Namespace, want)
+	}
+	if installNamespace != "" && ns == installNamespace {
+		return wfev1.FailureReasonForbidden, fmt.Errorf("WorkflowExecutions may not run in namespace %s, the controller's own: a run there could use the controller's identity", ns)
 	}
 	if err := wfev1.CheckBundleImage(we.Spec.WorkflowRef.ContainerImage); err != nil {
-		return err
+		return wfev1.FailureReasonForbidden, err
 	}
-	return policy.CheckBundle(wfev1.BundleReference(we))
+	if err := policy.CheckBundle(wfev1.BundleReference(we)); err != nil {
+		return wfev1.FailureReasonForbidden, err
+	}
+	return "", nil
 }
 
-func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) error {
-	policy, err := r.policy(ctx)
-	if err != nil {
-		// Nothing runs while the policy cannot be read; retried, not failed.
-		return fmt.Errorf("read execution policy: %w", err)
-	}
-	if policy.ExecutionNamespace != r.Options.ExecutionNamespace {
-		return fmt.Errorf("the execution policy's executionNamespace is now %q, this manager started with %q: it runs nothing until restarted",
-			policy.ExecutionNamespace, r.Options.ExecutionNamespace)
-	}
-	// Checked with either pipeline source, as the admission policy does; this
-	// catches WorkflowExecutions admitted while that policy was absent or looser.
-	if err := checkRun(policy, r.Options.InstallNamespace, we); err != nil {
-		applyCreationError(we, err, true, wfev1.FailureReasonForbidden, r.now())
+// errRunAsNotRecorded ends a WorkflowExecution that reached us without where
+// and as whom it runs: created before v0.2.0, or admitted without our webhook
+// and admission policy. Nothing decides it for its creator after admission.
+var errRunAsNotRecorded = errors.New("spec.executionConfig.namespace and spec.executionConfig.serviceAccountName are not both set: " +
+	"admission did not record where and as whom this WorkflowExecution runs (it was created before v0.2.0, or without the admission policy); " +
+	"create it again, and the webhook records both, or set both yourself")
+
+func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, policy wfev1.ExecutionPolicy) error {
+	if _, _, ok := wfev1.RunAs(we); !ok {
+		applyCreationError(we, errRunAsNotRecorded, true, wfev1.FailureReasonConfigurationError, r.now())
 		return nil
 	}
 	pr := r.Options.buildPipelineRun(we, policy)
-	err = r.Client.Create(ctx, pr)
+	err := r.Client.Create(ctx, pr)
 	if apierrors.IsAlreadyExists(err) {
 		existing := &tektonv1.PipelineRun{}
 		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pr), existing); err != nil {

@@ -32,27 +32,35 @@ import (
 )
 
 // CreateHandler labels a new WorkflowExecution with its workflow id and its
-// correlation id (the RemediationRequest's name). It never overwrites a label
-// and never rejects a valid object.
-type CreateHandler struct{}
+// correlation id (the RemediationRequest's name), and records where and as
+// whom it runs (spec.executionConfig.namespace and serviceAccountName) when
+// the creator left them out, from the execution policy: the admission policy
+// authorises exactly those values and the reconciler runs them verbatim, so
+// a later policy edit never changes who an admitted run executes as. It never
+// overwrites what the creator set.
+type CreateHandler struct {
+	// Policy is the execution policy; nil is the default policy.
+	Policy PolicySource
+}
 
 // createFields is the part of a WorkflowExecution the CREATE path reads.
 type createFields struct {
 	Metadata *struct {
 		Labels map[string]string `json:"labels"`
 	} `json:"metadata"`
-	Spec struct {
+	Spec *struct {
 		RemediationRequestRef struct {
 			Name string `json:"name"`
 		} `json:"remediationRequestRef"`
 		WorkflowRef struct {
 			WorkflowID string `json:"workflowId"`
 		} `json:"workflowRef"`
+		ExecutionConfig *map[string]any `json:"executionConfig"`
 	} `json:"spec"`
 }
 
 // Handle implements admission.Handler.
-func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.Response {
+func (h CreateHandler) Handle(ctx context.Context, req admission.Request) admission.Response {
 	if r := checkRequest(req, admissionv1.Create, ""); r != nil {
 		return *r
 	}
@@ -60,9 +68,12 @@ func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, &we); err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
 	}
-	want := []struct{ key, value string }{
-		{wfev1.LabelWorkflowID, we.Spec.WorkflowRef.WorkflowID},
-		{wfev1.LabelCorrelationID, we.Spec.RemediationRequestRef.Name},
+	var want []struct{ key, value string }
+	if we.Spec != nil {
+		want = []struct{ key, value string }{
+			{wfev1.LabelWorkflowID, we.Spec.WorkflowRef.WorkflowID},
+			{wfev1.LabelCorrelationID, we.Spec.RemediationRequestRef.Name},
+		}
 	}
 	var labels map[string]string
 	if we.Metadata != nil {
@@ -94,10 +105,59 @@ func (CreateHandler) Handle(_ context.Context, req admission.Request) admission.
 			}
 		}
 	}
-	if len(patches) == 0 {
-		return admission.Allowed("labels already present").WithWarnings(warnings...)
+	if we.Spec != nil && req.Namespace != "" {
+		// Without a spec the apiserver refuses the object anyway.
+		runAs, err := h.runAsPatches(ctx, req.Namespace, we.Spec.ExecutionConfig)
+		if err != nil {
+			return admission.Errored(http.StatusServiceUnavailable, err)
+		}
+		patches = append(patches, runAs...)
 	}
-	return admission.Patched("added selection labels", patches...).WithWarnings(warnings...)
+	if len(patches) == 0 {
+		return admission.Allowed("labels and run-as already present").WithWarnings(warnings...)
+	}
+	return admission.Patched("added selection labels and run-as", patches...).WithWarnings(warnings...)
+}
+
+// runAsPatches adds spec.executionConfig's namespace and serviceAccountName
+// where absent or empty.
+func (h CreateHandler) runAsPatches(ctx context.Context, namespace string, ec *map[string]any) ([]jsonpatch.JsonPatchOperation, error) {
+	var set map[string]any
+	if ec != nil {
+		set = *ec
+	}
+	missing := map[string]bool{}
+	for _, k := range []string{"namespace", "serviceAccountName"} {
+		if v, ok := set[k].(string); !ok || v == "" {
+			missing[k] = true
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	policy := wfev1.ExecutionPolicy{}
+	if h.Policy != nil {
+		p, err := h.Policy.ExecutionPolicy(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cannot record where and as whom this WorkflowExecution runs: %w", err)
+		}
+		policy = p
+	}
+	values := map[string]string{"namespace": policy.RunNamespace(namespace), "serviceAccountName": policy.DefaultRunAs()}
+	if set == nil {
+		added := map[string]any{}
+		for k := range missing {
+			added[k] = values[k]
+		}
+		return []jsonpatch.JsonPatchOperation{jsonpatch.NewOperation("add", "/spec/executionConfig", added)}, nil
+	}
+	var ops []jsonpatch.JsonPatchOperation
+	for _, k := range []string{"namespace", "serviceAccountName"} {
+		if missing[k] {
+			ops = append(ops, jsonpatch.NewOperation("add", "/spec/executionConfig/"+k, values[k]))
+		}
+	}
+	return ops, nil
 }
 
 // escapePointer escapes a JSON object key for use in a JSON pointer (RFC 6901).

@@ -52,7 +52,7 @@ const heapBoundAboveBaseline = 128 << 20
 func limitedServer(t testing.TB, lim *limiter) *httptest.Server {
 	mux := http.NewServeMux()
 	inFlight := prometheus.NewGauge(prometheus.GaugeOpts{Name: "in_flight"})
-	for path, h := range handlers(lim) {
+	for path, h := range handlers(lim, nil) {
 		mux.Handle(path, promhttp.InstrumentHandlerInFlight(inFlight, h))
 	}
 	srv := httptest.NewUnstartedServer(mux)
@@ -459,7 +459,7 @@ func BenchmarkLimitedServe(b *testing.B) {
 	lim := newLimiter(defaultLimits())
 	for name, h := range map[string]http.Handler{
 		"bare":    &admission.Webhook{Handler: StatusHandler{}},
-		"limited": handlers(lim)[StatusPath],
+		"limited": handlers(lim, nil)[StatusPath],
 	} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()

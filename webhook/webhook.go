@@ -20,6 +20,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 
@@ -48,16 +49,16 @@ var SystemNamespaces = []string{"kube-system", "kube-node-lease"}
 
 // Register adds both handlers to the webhook server, behind the limits of
 // limits.go (body size, decoding budget, deadlines), which they share.
-func Register(server webhook.Server) {
-	for path, h := range handlers(newLimiter(defaultLimits())) {
+func Register(server webhook.Server, policy PolicySource) {
+	for path, h := range handlers(newLimiter(defaultLimits()), policy) {
 		server.Register(path, h)
 	}
 }
 
 // handlers returns the server's handlers by path, behind one limiter.
-func handlers(lim *limiter) map[string]http.Handler {
+func handlers(lim *limiter, policy PolicySource) map[string]http.Handler {
 	return map[string]http.Handler{
-		CreatePath: lim.wrap(&admission.Webhook{Handler: CreateHandler{}}),
+		CreatePath: lim.wrap(&admission.Webhook{Handler: CreateHandler{Policy: policy}}),
 		StatusPath: lim.wrap(&admission.Webhook{Handler: StatusHandler{}}),
 	}
 }
@@ -87,6 +88,13 @@ func checkRequest(req admission.Request, op admissionv1.Operation, subResource s
 	return nil
 }
 
-// The handlers are pure functions of the request: no client, no state.
+// PolicySource reads the execution policy the create handler defaults from:
+// the manager's cached copy of the admission policy that enforces it.
+type PolicySource interface {
+	ExecutionPolicy(ctx context.Context) (wfev1.ExecutionPolicy, error)
+}
+
+// The handlers are functions of the request and, on create, of the
+// execution policy: no client, no state.
 var _ admission.Handler = CreateHandler{}
 var _ admission.Handler = StatusHandler{}

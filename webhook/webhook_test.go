@@ -131,7 +131,7 @@ func TestCreateHandler(t *testing.T) {
 }
 
 func TestCreateHandlerWarnsAboutAnInvalidLabelValue(t *testing.T) {
-	object := `{"metadata": {}, "spec": {"workflowRef": {"workflowId": "not valid!"}}}`
+	object := `{"metadata": {}, "spec": {"workflowRef": {"workflowId": "not valid!"}, "executionConfig": {"namespace": "default", "serviceAccountName": "runner"}}}`
 	resp := handle(t, webhook.CreateHandler{}, review("CREATE", "", "WorkflowExecution", object))
 	require.True(t, resp.Allowed)
 	assert.Empty(t, resp.Patches)

@@ -17,18 +17,24 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
-// The execution policy is one ConfigMap in the controller's namespace. The
-// admission policies read it as their params and the manager reads it too, so
-// that what admission allows and what the reconciler runs cannot disagree.
+// The execution policy is one JSON object, the variable "policy" of the
+// execution ValidatingAdmissionPolicy: the apiserver evaluates it as a CEL
+// literal and the manager reads the same text from that object, so that what
+// admission allows and what the reconciler runs cannot disagree, and no
+// params informer can go stale.
 const (
-	// ExecutionPolicyName is the ConfigMap's name in the shipped overlays.
-	ExecutionPolicyName = "wfe-conditions-execution-policy"
+	// ExecutionPolicyName is the ValidatingAdmissionPolicy's name in the
+	// shipped overlays.
+	ExecutionPolicyName = "wfe-conditions-execution"
+	// ExecutionPolicyVariable is the name of its variable holding the policy.
+	ExecutionPolicyVariable = "policy"
 	// ControllerServiceAccount is the manager's ServiceAccount in the shipped
 	// overlays; the status policy and the /status webhook skip its writes.
 	ControllerServiceAccount = "wfe-conditions-controller-manager"
@@ -44,19 +50,10 @@ const (
 	RunAsVerb     = "use"
 
 	// TektonDefaultServiceAccount runs a PipelineRun's tasks when neither the
-	// WorkflowExecution nor the policy names one. The reconciler always sets
-	// it explicitly, so that what the admission policy authorised is what runs
-	// whatever Tekton's own default is.
+	// creator nor the policy names one. The webhook writes it into the spec,
+	// so that what the admission policy authorised is what runs whatever
+	// Tekton's own default is.
 	TektonDefaultServiceAccount = "default"
-)
-
-// Keys of the execution policy ConfigMap's data.
-const (
-	PolicyKeyExecutionNamespace    = "executionNamespace"
-	PolicyKeyDefaultServiceAccount = "defaultServiceAccount"
-	PolicyKeyAllowedBundlePrefixes = "allowedBundlePrefixes"
-	PolicyKeyRequireBundleDigest   = "requireBundleDigest"
-	PolicyKeyCorrelatingNamespaces = "correlatingNamespaces"
 )
 
 // The virtual permission that lets a creator name, from any namespace not in
@@ -75,109 +72,99 @@ func ControllerUsername(namespace string) string {
 	return "system:serviceaccount:" + namespace + ":" + ControllerServiceAccount
 }
 
-// ExecutionPolicy is where PipelineRuns run, as whom, and which bundles may run.
+// ExecutionPolicy is where PipelineRuns run, as whom by default, and which
+// bundles may run. Its JSON form is the admission policy's variable.
 type ExecutionPolicy struct {
 	// ExecutionNamespace, when set, holds every PipelineRun.
-	ExecutionNamespace string
-	// DefaultServiceAccount runs the tasks when the WorkflowExecution names none.
-	DefaultServiceAccount string
+	ExecutionNamespace string `json:"executionNamespace"`
+	// DefaultServiceAccount is what the webhook writes into a new
+	// WorkflowExecution that names no ServiceAccount.
+	DefaultServiceAccount string `json:"defaultServiceAccount"`
 	// AllowedBundlePrefixes, when not empty, are the only repositories bundles
 	// may come from, matched at path boundaries.
-	AllowedBundlePrefixes []string
+	AllowedBundlePrefixes []string `json:"allowedBundlePrefixes"`
 	// RequireBundleDigest demands bundles pinned by an @sha256: digest.
-	RequireBundleDigest bool
+	RequireBundleDigest bool `json:"requireBundleDigest"`
 	// CorrelatingNamespaces are the namespaces whose WorkflowExecutions may
 	// name any RemediationRequest of their own namespace as correlation id
 	// (kubernaut runs both in its own namespace); elsewhere the creator needs
 	// the correlate permission on that RemediationRequest.
-	CorrelatingNamespaces []string
+	CorrelatingNamespaces []string `json:"correlatingNamespaces"`
 }
 
-// ParseExecutionPolicy reads the ConfigMap's data; unknown keys are refused so
-// that a typo never silently loosens the policy.
-func ParseExecutionPolicy(data map[string]string) (ExecutionPolicy, error) {
+// ParseExecutionPolicy reads the policy's JSON. Unknown keys and values of the
+// wrong type are refused, as the admission policy refuses them, so that a
+// typo never silently loosens the policy.
+func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
 	var p ExecutionPolicy
-	for k, v := range data {
-		switch k {
-		case PolicyKeyExecutionNamespace:
-			p.ExecutionNamespace = strings.TrimSpace(v)
-		case PolicyKeyDefaultServiceAccount:
-			p.DefaultServiceAccount = strings.TrimSpace(v)
-		case PolicyKeyAllowedBundlePrefixes:
-			p.AllowedBundlePrefixes = splitPrefixes(v)
-		case PolicyKeyCorrelatingNamespaces:
-			p.CorrelatingNamespaces = splitList(v)
-		case PolicyKeyRequireBundleDigest:
-			if strings.TrimSpace(v) == "" {
-				continue // unset: false, as the admission policy reads it
-			}
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
-			if err != nil {
-				return ExecutionPolicy{}, fmt.Errorf("execution policy %s: %q is not true or false", k, v)
-			}
-			p.RequireBundleDigest = b
-		default:
-			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s, %s)", k,
-				PolicyKeyExecutionNamespace, PolicyKeyDefaultServiceAccount, PolicyKeyAllowedBundlePrefixes, PolicyKeyRequireBundleDigest,
-				PolicyKeyCorrelatingNamespaces)
-		}
+	if err := dec.Decode(&p); err != nil {
+		return ExecutionPolicy{}, fmt.Errorf("execution policy: %w (want one JSON object with executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest, correlatingNamespaces)", err)
+	}
+	if dec.More() {
+		return ExecutionPolicy{}, errors.New("execution policy: text after the JSON object")
+	}
+	p.AllowedBundlePrefixes = trimPrefixes(p.AllowedBundlePrefixes)
+	if len(p.CorrelatingNamespaces) == 0 {
+		p.CorrelatingNamespaces = nil // the same policy as an absent list
 	}
 	return p, nil
 }
 
-// Data is the ConfigMap data that parses back to p.
-func (p ExecutionPolicy) Data() map[string]string {
-	return map[string]string{
-		PolicyKeyExecutionNamespace:    p.ExecutionNamespace,
-		PolicyKeyDefaultServiceAccount: p.DefaultServiceAccount,
-		PolicyKeyAllowedBundlePrefixes: strings.Join(p.AllowedBundlePrefixes, ","),
-		PolicyKeyRequireBundleDigest:   strconv.FormatBool(p.RequireBundleDigest),
-		PolicyKeyCorrelatingNamespaces: strings.Join(p.CorrelatingNamespaces, ","),
+// JSON is the policy as the admission policy's variable holds it: every key,
+// lists never null, so that the CEL literal is well typed.
+func (p ExecutionPolicy) JSON() string {
+	q := p
+	q.AllowedBundlePrefixes = append([]string{}, p.AllowedBundlePrefixes...)
+	q.CorrelatingNamespaces = append([]string{}, p.CorrelatingNamespaces...)
+	b, err := json.Marshal(q)
+	if err != nil {
+		panic(err) // strings, lists of strings and a bool always marshal
 	}
+	return string(b)
 }
 
-// splitList splits a comma-separated list, dropping blanks, as the admission
-// policy does.
-func splitList(v string) []string {
+// trimPrefixes drops blanks and one trailing slash, as the admission policy
+// does.
+func trimPrefixes(in []string) []string {
 	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
+	for _, s := range in {
+		if s = strings.TrimSuffix(strings.TrimSpace(s), "/"); s != "" {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// splitPrefixes splits a comma-separated list, dropping blanks and one
-// trailing slash, as the admission policy does.
-func splitPrefixes(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		s = strings.TrimSuffix(strings.TrimSpace(s), "/")
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// Namespace is where the WorkflowExecution's PipelineRun runs.
-func (p ExecutionPolicy) Namespace(we *WorkflowExecution) string {
+// RunNamespace is where the policy runs the PipelineRuns of WorkflowExecutions
+// created in namespace: the webhook writes it into spec.executionConfig, and
+// the admission policy and the reconciler require it there.
+func (p ExecutionPolicy) RunNamespace(namespace string) string {
 	if p.ExecutionNamespace != "" {
 		return p.ExecutionNamespace
 	}
-	return we.Namespace
+	return namespace
 }
 
-// ServiceAccount is the ServiceAccount the PipelineRun's tasks run as.
-func (p ExecutionPolicy) ServiceAccount(we *WorkflowExecution) string {
-	if ec := we.Spec.ExecutionConfig; ec != nil && ec.ServiceAccountName != "" {
-		return ec.ServiceAccountName
-	}
+// DefaultRunAs is the ServiceAccount the webhook writes when the creator names
+// none.
+func (p ExecutionPolicy) DefaultRunAs() string {
 	if p.DefaultServiceAccount != "" {
 		return p.DefaultServiceAccount
 	}
 	return TektonDefaultServiceAccount
+}
+
+// RunAs returns where and as whom the WorkflowExecution runs, as admission
+// recorded them in its spec, and false when either is missing (created before
+// v0.2.0, or past admission without the webhook and the admission policy).
+func RunAs(we *WorkflowExecution) (namespace, serviceAccount string, ok bool) {
+	ec := we.Spec.ExecutionConfig
+	if ec == nil || ec.Namespace == "" || ec.ServiceAccountName == "" {
+		return "", "", false
+	}
+	return ec.Namespace, ec.ServiceAccountName, true
 }
 
 // BundleReference is the bundle the PipelineRun resolves: the image, pinned by

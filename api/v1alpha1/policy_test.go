@@ -25,31 +25,34 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-func TestTheExecutionPolicyParsesWhatTheConfigMapHolds(t *testing.T) {
+func TestTheExecutionPolicyParsesWhatTheAdmissionPolicyHolds(t *testing.T) {
 	cases := []struct {
 		name string
-		data map[string]string
+		text string
 		want wfev1.ExecutionPolicy
 		err  string
 	}{
-		{name: "an empty ConfigMap is the default policy", data: nil},
-		{name: "the shipped defaults are the default policy", data: wfev1.ExecutionPolicy{}.Data()},
-		{name: "every key is read, blanks and one trailing slash dropped",
-			data: map[string]string{"executionNamespace": " runs ", "defaultServiceAccount": "runner",
-				"allowedBundlePrefixes": "ghcr.io/acme/, ,registry.example.com/team-a", "requireBundleDigest": "TRUE",
-				"correlatingNamespaces": "kubernaut-system, ,team-a "},
+		{name: "an empty object is the default policy", text: "{}"},
+		{name: "the shipped defaults are the default policy", text: wfev1.ExecutionPolicy{}.JSON()},
+		{name: "every key is read, blank prefixes and one trailing slash dropped",
+			text: `{"executionNamespace": "runs", "defaultServiceAccount": "runner",
+				"allowedBundlePrefixes": ["ghcr.io/acme/", " ", "registry.example.com/team-a"], "requireBundleDigest": true,
+				"correlatingNamespaces": ["kubernaut-system", "team-a"]}`,
 			want: wfev1.ExecutionPolicy{ExecutionNamespace: "runs", DefaultServiceAccount: "runner",
 				AllowedBundlePrefixes: []string{"ghcr.io/acme", "registry.example.com/team-a"}, RequireBundleDigest: true,
 				CorrelatingNamespaces: []string{"kubernaut-system", "team-a"}}},
-		{name: "an unknown key is refused rather than ignored", data: map[string]string{"allowedBundlePrefix": "ghcr.io"},
-			err: `unknown key "allowedBundlePrefix"`},
-		{name: "an empty digest rule is false", data: map[string]string{"requireBundleDigest": " "}},
-		{name: "a digest rule that is not a boolean is refused", data: map[string]string{"requireBundleDigest": "yes"},
-			err: `"yes" is not true or false`},
+		{name: "an unknown key is refused rather than ignored", text: `{"allowedBundlePrefix": ["ghcr.io"]}`,
+			err: `unknown field "allowedBundlePrefix"`},
+		{name: "a digest rule that is not a boolean is refused", text: `{"requireBundleDigest": "true"}`,
+			err: "cannot unmarshal string"},
+		{name: "a comma-separated string is not a list", text: `{"allowedBundlePrefixes": "ghcr.io/a,ghcr.io/b"}`,
+			err: "cannot unmarshal string"},
+		{name: "CEL that is not JSON is refused", text: `{'executionNamespace': 'runs'}`, err: "invalid character"},
+		{name: "text after the object is refused", text: `{} {}`, err: "text after the JSON object"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := wfev1.ParseExecutionPolicy(tc.data)
+			got, err := wfev1.ParseExecutionPolicy(tc.text)
 			if tc.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.err)
@@ -57,22 +60,32 @@ func TestTheExecutionPolicyParsesWhatTheConfigMapHolds(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
-			again, err := wfev1.ParseExecutionPolicy(got.Data())
+			again, err := wfev1.ParseExecutionPolicy(got.JSON())
 			require.NoError(t, err)
-			assert.Equal(t, got, again, "Data round-trips")
+			assert.Equal(t, got, again, "JSON round-trips")
 		})
 	}
 }
 
-func TestTheExecutionPolicySaysWhereAndAsWhomARunRuns(t *testing.T) {
+func TestTheExecutionPolicySaysWhatTheWebhookRecords(t *testing.T) {
+	assert.Equal(t, "team-a", wfev1.ExecutionPolicy{}.RunNamespace("team-a"))
+	assert.Equal(t, "runs", wfev1.ExecutionPolicy{ExecutionNamespace: "runs"}.RunNamespace("team-a"))
+	assert.Equal(t, wfev1.TektonDefaultServiceAccount, wfev1.ExecutionPolicy{}.DefaultRunAs())
+	assert.Equal(t, "runner", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.DefaultRunAs())
+	assert.JSONEq(t, `{"executionNamespace":"","defaultServiceAccount":"","allowedBundlePrefixes":[],"requireBundleDigest":false,"correlatingNamespaces":[]}`,
+		wfev1.ExecutionPolicy{}.JSON(), "every key, lists never null: the CEL literal stays well typed")
+
 	we := &wfev1.WorkflowExecution{}
-	we.Namespace = "team-a"
-	assert.Equal(t, "team-a", wfev1.ExecutionPolicy{}.Namespace(we))
-	assert.Equal(t, "runs", wfev1.ExecutionPolicy{ExecutionNamespace: "runs"}.Namespace(we))
-	assert.Equal(t, wfev1.TektonDefaultServiceAccount, wfev1.ExecutionPolicy{}.ServiceAccount(we))
-	assert.Equal(t, "runner", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.ServiceAccount(we))
+	_, _, ok := wfev1.RunAs(we)
+	assert.False(t, ok, "nothing recorded")
 	we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{ServiceAccountName: "mine"}
-	assert.Equal(t, "mine", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.ServiceAccount(we), "the spec wins")
+	_, _, ok = wfev1.RunAs(we)
+	assert.False(t, ok, "half recorded is not recorded")
+	we.Spec.ExecutionConfig.Namespace = "runs"
+	ns, sa, ok := wfev1.RunAs(we)
+	assert.True(t, ok)
+	assert.Equal(t, "runs", ns)
+	assert.Equal(t, "mine", sa)
 
 	we.Spec.WorkflowRef.ContainerImage = "ghcr.io/acme/x:v1"
 	assert.Equal(t, "ghcr.io/acme/x:v1", wfev1.BundleReference(we))

@@ -123,10 +123,21 @@ type ExecutionConfig struct {
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 
 	// ServiceAccountName runs the PipelineRun's tasks. It is a DNS subdomain.
+	// When absent at creation, the webhook writes the execution policy's
+	// default; the admission policy then requires it and authorises its use.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// Namespace is where the PipelineRun runs: the WorkflowExecution's own, or
+	// the execution policy's execution namespace. When absent at creation, the
+	// webhook writes it; the admission policy then requires it to be where the
+	// policy runs this WorkflowExecution.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Phase is the coarse lifecycle stage of a WorkflowExecution.

@@ -45,12 +45,12 @@ func TestValuesReachTheObjects(t *testing.T) {
 		name, values, kind, object string
 		want, absent               []string
 	}{
-		{"the execution policy keys reach the ConfigMap", `executionPolicy:
+		{"the execution policy keys reach the admission policy's variable", `executionPolicy:
   defaultServiceAccount: workflow-runner
   allowedBundlePrefixes: [registry.example.com/team-a, ghcr.io/acme/workflows]
-  requireBundleDigest: true`, "ConfigMap", "wfe-conditions-execution-policy",
-			[]string{"defaultServiceAccount: workflow-runner", "allowedBundlePrefixes: registry.example.com/team-a,ghcr.io/acme/workflows",
-				`requireBundleDigest: "true"`, `executionNamespace: ""`}, nil},
+  requireBundleDigest: true`, "ValidatingAdmissionPolicy", "wfe-conditions-execution",
+			[]string{`"defaultServiceAccount": "workflow-runner"`, `"allowedBundlePrefixes": ["registry.example.com/team-a","ghcr.io/acme/workflows"]`,
+				`"requireBundleDigest": true`, `"executionNamespace": ""`}, nil},
 		{"DataStorage with a token and a CA ConfigMap becomes flags and read-only volumes", `dataStorage:
   url: https://data-storage.kubernaut-system:8443
   tokenSecret: {name: ds-token, key: bearer}

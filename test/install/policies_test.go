@@ -17,6 +17,7 @@ limitations under the License.
 package install
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -73,10 +74,8 @@ func TestThePoliciesNameTheObjectsAndIdentitiesTheGoCodeDefines(t *testing.T) {
 			binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
 			find(t, objs, "ValidatingAdmissionPolicyBinding", "wfe-conditions-execution", binding)
 			assert.Equal(t, execution.Name, binding.Spec.PolicyName)
-			require.NotNil(t, binding.Spec.ParamRef)
-			assert.Equal(t, wfev1.ExecutionPolicyName, binding.Spec.ParamRef.Name)
-			assert.Equal(t, wfev1.InstallNamespace, binding.Spec.ParamRef.Namespace)
-			assert.Equal(t, admissionregistrationv1.DenyAction, *binding.Spec.ParamRef.ParameterNotFoundAction, "missing params deny")
+			assert.Nil(t, binding.Spec.ParamRef, "no params: an apiserver keeps stale params after a binding is re-created")
+			assert.Nil(t, execution.Spec.ParamKind)
 			assert.True(t, slices.ContainsFunc(execution.Spec.Validations, func(v admissionregistrationv1.Validation) bool {
 				return strings.Contains(v.Expression, "'"+wfev1.RunAsGroup+"'")
 			}), "a validation checks use in the group %s", wfev1.RunAsGroup)
@@ -84,16 +83,20 @@ func TestThePoliciesNameTheObjectsAndIdentitiesTheGoCodeDefines(t *testing.T) {
 				return strings.Contains(v.Expression, "'"+wfev1.CorrelateGroup+"'")
 			}), "a validation checks correlate in the group %s", wfev1.CorrelateGroup)
 
-			policy := &unstructured.Unstructured{}
-			find(t, objs, "ConfigMap", wfev1.ExecutionPolicyName, &policy.Object)
-			assert.Equal(t, wfev1.InstallNamespace, policy.GetNamespace())
-			data, _, _ := unstructured.NestedStringMap(policy.Object, "data")
-			_, err = wfev1.ParseExecutionPolicy(data)
+			require.NotEmpty(t, execution.Spec.Variables)
+			assert.Equal(t, wfev1.ExecutionPolicyVariable, execution.Spec.Variables[0].Name)
+			var literal map[string]any
+			require.NoError(t, json.Unmarshal([]byte(execution.Spec.Variables[0].Expression), &literal), "the policy variable is JSON")
+			_, err = wfev1.ParseExecutionPolicy(execution.Spec.Variables[0].Expression)
 			require.NoError(t, err, "the shipped policy parses")
+			assert.False(t, slices.ContainsFunc(objs, func(u *unstructured.Unstructured) bool { return u.GetKind() == "ConfigMap" }),
+				"the build-time ConfigMap holding policy.json is never applied")
 
-			role := &rbacv1.Role{}
-			find(t, objs, "Role", "wfe-conditions-manager-role", role)
-			assert.Equal(t, []string{wfev1.ExecutionPolicyName}, role.Rules[0].ResourceNames, "the manager reads the policy ConfigMap by name")
+			role := &rbacv1.ClusterRole{}
+			find(t, objs, "ClusterRole", "wfe-conditions-manager-role", role)
+			assert.Contains(t, role.Rules, rbacv1.PolicyRule{APIGroups: []string{"admissionregistration.k8s.io"},
+				Resources: []string{"validatingadmissionpolicies"}, ResourceNames: []string{wfev1.ExecutionPolicyName},
+				Verbs: []string{"get", "list", "watch"}}, "the manager reads the execution policy by name")
 
 			sa := &unstructured.Unstructured{}
 			find(t, objs, "ServiceAccount", wfev1.ControllerServiceAccount, &sa.Object)

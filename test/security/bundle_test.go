@@ -74,8 +74,8 @@ func TestBundleRulesAreTheSameAtAdmissionAndInTheReconciler(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			setPolicy(t, tc.policy)
 			msg := admits(t, cp.Client, newWE("default", "", tc.bundle), tc.allowed)
-			// The manager reads the same ConfigMap data the apiserver does.
-			parsed, err2 := wfev1.ParseExecutionPolicy(tc.policy.Data())
+			// The manager reads the same text the apiserver evaluates.
+			parsed, err2 := wfev1.ParseExecutionPolicy(tc.policy.JSON())
 			require.NoError(t, err2)
 			goErr := parsed.CheckBundle(tc.bundle)
 			if tc.allowed {

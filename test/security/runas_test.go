@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -75,8 +76,10 @@ func TestCreatingAWorkflowExecutionNeedsUseOfTheServiceAccountItRunsAs(t *testin
 				return
 			}
 			// The reconciler would run it exactly where and as whom the policy checked.
-			assert.Equal(t, tc.deniedNamespace, tc.policy.Namespace(we))
-			assert.Equal(t, tc.deniedServiceAccount, tc.policy.ServiceAccount(we))
+			ns, sa, ok := wfev1.RunAs(we)
+			require.True(t, ok)
+			assert.Equal(t, tc.deniedNamespace, ns)
+			assert.Equal(t, tc.deniedServiceAccount, sa)
 			assert.Contains(t, msg, tc.user+" may not run WorkflowExecutions as ServiceAccount "+tc.deniedServiceAccount+" in namespace "+tc.deniedNamespace)
 			assert.Contains(t, msg, "apiGroups: ["+wfev1.RunAsGroup+"], resources: [serviceaccounts], verbs: [use], resourceNames: ["+tc.deniedServiceAccount+"]")
 		})

@@ -123,8 +123,16 @@ func use(serviceAccounts ...string) rbacv1.PolicyRule {
 func setPolicy(t *testing.T, p wfev1.ExecutionPolicy) {
 	t.Helper()
 	require.NoError(t, cp.SetExecutionPolicy(t.Context(), p))
-	t.Cleanup(func() { require.NoError(t, cp.SetExecutionPolicy(context.Background(), wfev1.ExecutionPolicy{})) })
+	current = p
+	t.Cleanup(func() {
+		require.NoError(t, cp.SetExecutionPolicy(context.Background(), wfev1.ExecutionPolicy{}))
+		current = wfev1.ExecutionPolicy{}
+	})
 }
+
+// current is the policy setPolicy set last: newWE records where and as whom
+// a run executes from it, as the webhook would.
+var current wfev1.ExecutionPolicy
 
 // verdictWithin is how long the apiserver may take to see a new policy
 // ConfigMap or RBAC rule (its informers are asynchronous).
@@ -153,12 +161,21 @@ func admits(t *testing.T, c client.Client, we *wfev1.WorkflowExecution, want boo
 var weCount int
 
 // newWE returns a WorkflowExecution running bundle as serviceAccount ("" for
-// the policy's default).
+// the policy's default) where the policy runs it: both recorded in the spec,
+// as the webhook records them (these tests run the admission policies alone).
 func newWE(namespace, serviceAccount, bundle string) *wfev1.WorkflowExecution {
+	if serviceAccount == "" {
+		serviceAccount = current.DefaultRunAs()
+	}
+	return bareWE(namespace, bundle, wetest.ServiceAccount(serviceAccount), wetest.RunIn(current.RunNamespace(namespace)))
+}
+
+// bareWE is newWE with what the caller records itself.
+func bareWE(namespace, bundle string, opts ...wetest.Option) *wfev1.WorkflowExecution {
 	weCount++
 	image, digest, _ := strings.Cut(bundle, "@")
 	return wetest.New(namespace, fmt.Sprintf("we-%d", weCount),
-		wetest.Bundle(image), wetest.Digest(digest), wetest.ServiceAccount(serviceAccount), wetest.Remediation("rr-1"))
+		append([]wetest.Option{wetest.Bundle(image), wetest.Digest(digest), wetest.Remediation("rr-1")}, opts...)...)
 }
 
 func isConflict(err error) bool { return apierrors.IsConflict(err) }

@@ -38,9 +38,9 @@ var rotatorCount atomic.Int64
 // setUpWebhook registers the admission handlers and returns the readiness
 // check of the webhook server. With self-managed certificates the server
 // starts only once cert-controller has put the certificate in place.
-func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string, uniqueNames bool) (healthz.Checker, error) {
+func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string, uniqueNames bool, policy webhook.PolicySource) (healthz.Checker, error) {
 	if !o.SelfManaged {
-		webhook.Register(mgr.GetWebhookServer())
+		webhook.Register(mgr.GetWebhookServer(), policy)
 		return mgr.GetWebhookServer().StartedChecker(), nil
 	}
 	ready := make(chan struct{})
@@ -85,7 +85,7 @@ func setUpWebhook(mgr ctrl.Manager, o CertOptions, certDir string, uniqueNames b
 	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
 		select {
 		case <-ready:
-			webhook.Register(mgr.GetWebhookServer())
+			webhook.Register(mgr.GetWebhookServer(), policy)
 		case <-ctx.Done():
 		}
 		return nil

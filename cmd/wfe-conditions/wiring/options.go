@@ -26,8 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/types"
-
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/reconciler"
 )
@@ -57,9 +55,13 @@ type Options struct {
 	// LeaseDuration is how long a lost leader keeps the lease.
 	LeaseDuration time.Duration
 
-	// ExecutionPolicy names the ConfigMap that says where PipelineRuns run, as
-	// whom, and which bundles may run; the admission policies read it too.
-	ExecutionPolicy types.NamespacedName
+	// ExecutionPolicy names the ValidatingAdmissionPolicy whose variable
+	// "policy" says where PipelineRuns run, as whom by default, and which
+	// bundles may run; the apiserver enforces the same text.
+	ExecutionPolicy string
+	// InstallNamespace is the controller's own namespace, where no
+	// WorkflowExecution may run.
+	InstallNamespace string
 	// PipelineSource is reconciler.PipelineSourceBundle or
 	// reconciler.PipelineSourceCluster.
 	PipelineSource string
@@ -126,17 +128,20 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address of Go's /debug/pprof endpoints, e.g. 127.0.0.1:6060; 0 turns them off.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Run the reconciler in one replica at a time (the webhook runs in all).")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's).")
-	fs.StringVar(&o.ExecutionPolicy.Name, "execution-policy-name", wfev1.ExecutionPolicyName,
-		"ConfigMap holding the execution policy (executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest, correlatingNamespaces); the admission policies read the same one.")
-	fs.StringVar(&o.ExecutionPolicy.Namespace, "execution-policy-namespace", cmp.Or(os.Getenv("POD_NAMESPACE"), wfev1.InstallNamespace),
-		"Namespace of the execution policy ConfigMap (default: $POD_NAMESPACE, else "+wfev1.InstallNamespace+").")
+	fs.StringVar(&o.ExecutionPolicy, "execution-policy-name", wfev1.ExecutionPolicyName,
+		"ValidatingAdmissionPolicy whose variable \"policy\" holds the execution policy (executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest, correlatingNamespaces) that the apiserver enforces.")
+	fs.StringVar(&o.InstallNamespace, "install-namespace", cmp.Or(os.Getenv("POD_NAMESPACE"), wfev1.InstallNamespace),
+		"The controller's own namespace, where no WorkflowExecution may run (default: $POD_NAMESPACE, else "+wfev1.InstallNamespace+").")
 	for _, moved := range []struct{ flag, key string }{
-		{"execution-namespace", wfev1.PolicyKeyExecutionNamespace}, {"default-service-account", wfev1.PolicyKeyDefaultServiceAccount},
+		{"execution-namespace", "executionNamespace"}, {"default-service-account", "defaultServiceAccount"},
 	} {
-		fs.Func(moved.flag, "Removed: set "+moved.key+" in the execution policy ConfigMap.", func(string) error {
-			return fmt.Errorf("--%s moved to the execution policy ConfigMap's %q key, which the admission policies read too", moved.flag, moved.key)
+		fs.Func(moved.flag, "Removed: set "+moved.key+" in the execution policy.", func(string) error {
+			return fmt.Errorf("--%s moved to the execution policy's %q key (docs/operations.md), which the admission policy reads too", moved.flag, moved.key)
 		})
 	}
+	fs.Func("execution-policy-namespace", "Removed: the execution policy is a cluster-scoped ValidatingAdmissionPolicy; see --install-namespace.", func(string) error {
+		return errors.New("--execution-policy-namespace was removed: the execution policy lives in the ValidatingAdmissionPolicy named by --execution-policy-name; the controller's namespace is --install-namespace")
+	})
 	fs.StringVar(&o.PipelineSource, "pipeline-source", reconciler.PipelineSourceBundle,
 		"Where Pipelines come from: bundle (Tekton bundles resolver on workflowRef.containerImage) or cluster (the Pipeline named workflowRef.workflowId in the PipelineRun's namespace).")
 	fs.IntVar(&o.Workers, "reconcile-workers", 4, "How many WorkflowExecutions are reconciled concurrently.")
@@ -200,8 +205,8 @@ func (o *Options) validate() error {
 	if err := o.validateWebhook(); err != nil {
 		return err
 	}
-	if o.ExecutionPolicy.Name == "" || o.ExecutionPolicy.Namespace == "" {
-		return errors.New("--execution-policy-name and --execution-policy-namespace (or $POD_NAMESPACE) must name the execution policy ConfigMap")
+	if o.ExecutionPolicy == "" || o.InstallNamespace == "" {
+		return errors.New("--execution-policy-name must name the execution ValidatingAdmissionPolicy and --install-namespace (or $POD_NAMESPACE) the controller's namespace")
 	}
 	if o.Workers < 1 {
 		return fmt.Errorf("--reconcile-workers %d: want at least 1", o.Workers)

@@ -22,10 +22,9 @@ import (
 	"fmt"
 	"net/http"
 
-	corev1 "k8s.io/api/core/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -33,52 +32,56 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
 
-// The manager reads the one ConfigMap the admission policies take as params.
-// +kubebuilder:rbac:groups="",namespace=system,resources=configmaps,verbs=get;list;watch,resourceNames=wfe-conditions-execution-policy
+// The manager reads the execution policy from the one admission policy that
+// enforces it, by name.
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingadmissionpolicies,verbs=get;list;watch,resourceNames=wfe-conditions-execution
 
 // readPolicy reads the execution policy once, before the manager starts: its
-// executionNamespace shapes the cache. A missing ConfigMap stops the start, as
-// the admission policies deny every WorkflowExecution without it.
-func readPolicy(ctx context.Context, cfg *rest.Config, key types.NamespacedName) (wfev1.ExecutionPolicy, error) {
+// executionNamespace shapes the cache. A missing admission policy stops the
+// start: without it nothing checks who a run executes as.
+func readPolicy(ctx context.Context, cfg *rest.Config, name string) (wfev1.ExecutionPolicy, error) {
 	c, err := client.New(cfg, client.Options{})
 	if err != nil {
 		return wfev1.ExecutionPolicy{}, fmt.Errorf("read execution policy: %w", err)
 	}
-	return getPolicy(ctx, c, key)
+	return getPolicy(ctx, c, name)
 }
 
-func getPolicy(ctx context.Context, c client.Reader, key types.NamespacedName) (wfev1.ExecutionPolicy, error) {
-	cm := &corev1.ConfigMap{}
-	if err := c.Get(ctx, key, cm); err != nil {
+func getPolicy(ctx context.Context, c client.Reader, name string) (wfev1.ExecutionPolicy, error) {
+	vap := &admissionregistrationv1.ValidatingAdmissionPolicy{}
+	if err := c.Get(ctx, client.ObjectKey{Name: name}, vap); err != nil {
 		if apierrors.IsNotFound(err) {
-			return wfev1.ExecutionPolicy{}, fmt.Errorf("execution policy ConfigMap %s not found: install it with the manifests (config/policies); without it the admission policies deny every WorkflowExecution", key)
+			return wfev1.ExecutionPolicy{}, fmt.Errorf("ValidatingAdmissionPolicy %s not found: install it with the manifests (config/policies); it holds the execution policy and enforces it", name)
 		}
-		return wfev1.ExecutionPolicy{}, fmt.Errorf("get execution policy ConfigMap %s: %w", key, err)
+		return wfev1.ExecutionPolicy{}, fmt.Errorf("get ValidatingAdmissionPolicy %s: %w", name, err)
 	}
-	p, err := wfev1.ParseExecutionPolicy(cm.Data)
-	if err != nil {
-		return wfev1.ExecutionPolicy{}, fmt.Errorf("ConfigMap %s: %w", key, err)
+	for _, v := range vap.Spec.Variables {
+		if v.Name == wfev1.ExecutionPolicyVariable {
+			p, err := wfev1.ParseExecutionPolicy(v.Expression)
+			if err != nil {
+				return wfev1.ExecutionPolicy{}, fmt.Errorf("ValidatingAdmissionPolicy %s, variable %s: %w", name, v.Name, err)
+			}
+			return p, nil
+		}
 	}
-	return p, nil
+	return wfev1.ExecutionPolicy{}, fmt.Errorf("ValidatingAdmissionPolicy %s has no variable %q holding the execution policy", name, wfev1.ExecutionPolicyVariable)
 }
 
-// policyCache restricts the manager's ConfigMap cache to the one policy
-// ConfigMap, which is all its RBAC allows.
-func policyCache(key types.NamespacedName) cache.ByObject {
-	return cache.ByObject{Namespaces: map[string]cache.Config{
-		key.Namespace: {FieldSelector: fields.OneTermEqualSelector("metadata.name", key.Name)},
-	}}
+// policyCache restricts the manager's cache of admission policies to the one
+// that holds the execution policy, which is all its RBAC allows.
+func policyCache(name string) cache.ByObject {
+	return cache.ByObject{Field: fields.OneTermEqualSelector("metadata.name", name)}
 }
 
 // policySource reads the live policy from the manager's cache.
 type policySource struct {
 	reader  client.Reader
-	key     types.NamespacedName
+	name    string
 	started wfev1.ExecutionPolicy
 }
 
 func (s policySource) ExecutionPolicy(ctx context.Context) (wfev1.ExecutionPolicy, error) {
-	return getPolicy(ctx, s.reader, s.key)
+	return getPolicy(ctx, s.reader, s.name)
 }
 
 // healthy fails the liveness probe once the policy's executionNamespace no

@@ -29,7 +29,7 @@ import (
 	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	corev1 "k8s.io/api/core/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -97,9 +97,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme: scheme,
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			// Only our PipelineRuns, trimmed to what the mapping reads.
-			&tektonv1.PipelineRun{}:    prCache,
-			&wfev1.WorkflowExecution{}: {Transform: reconciler.TrimWorkflowExecution},
-			&corev1.ConfigMap{}:        policyCache(o.ExecutionPolicy),
+			&tektonv1.PipelineRun{}:                              prCache,
+			&wfev1.WorkflowExecution{}:                           {Transform: reconciler.TrimWorkflowExecution},
+			&admissionregistrationv1.ValidatingAdmissionPolicy{}: policyCache(o.ExecutionPolicy),
 		}},
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
 			Host:    o.WebhookHost,
@@ -127,10 +127,11 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
 
+	policies := policySource{reader: mgr.GetClient(), name: o.ExecutionPolicy, started: policy}
 	if err := addMetricsCert(mgr, o, metricsCert); err != nil {
 		return nil, err
 	}
-	webhookReady, err := setUpWebhook(mgr, o.Certs, o.WebhookCertDir, o.SkipControllerNameValidation)
+	webhookReady, err := setUpWebhook(mgr, o.Certs, o.WebhookCertDir, o.SkipControllerNameValidation, policies)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +139,6 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.Add(events); err != nil {
 		return nil, fmt.Errorf("add event recorder: %w", err)
 	}
-	policies := policySource{reader: mgr.GetClient(), key: o.ExecutionPolicy, started: policy}
 	rec := &reconciler.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -146,7 +146,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Options: reconciler.PipelineRunOptions{
 			ExecutionNamespace: policy.ExecutionNamespace,
 			PipelineSource:     o.PipelineSource,
-			InstallNamespace:   o.ExecutionPolicy.Namespace,
+			InstallNamespace:   o.InstallNamespace,
 		},
 		Policy: policies,
 	}

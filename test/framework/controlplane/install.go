@@ -26,12 +26,14 @@ import (
 	"path/filepath"
 	"slices"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -150,27 +152,57 @@ func (cp *ControlPlane) ManagerKubeconfig() (string, error) {
 	return path, nil
 }
 
-// SetExecutionPolicy creates or replaces the execution policy ConfigMap the
-// manager and the admission policies read.
+// SetExecutionPolicy writes the execution policy into the variable the
+// manager and the apiserver read: the installed execution admission policy's,
+// or, without the product installed, a policy object of that name that
+// nothing binds (the manager reads it; the apiserver enforces nothing).
 func (cp *ControlPlane) SetExecutionPolicy(ctx context.Context, p wfev1.ExecutionPolicy) error {
+	// The manager's lease lives in the install namespace.
 	ns := &corev1.Namespace{ObjectMeta: objectMeta("", wfev1.InstallNamespace)}
 	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", ns.Name, err)
 	}
-	cm := &corev1.ConfigMap{ObjectMeta: objectMeta(wfev1.InstallNamespace, wfev1.ExecutionPolicyName), Data: p.Data()}
-	err := cp.Client.Create(ctx, cm)
-	if apierrors.IsAlreadyExists(err) {
-		err = cp.Client.Update(ctx, cm)
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		vap := &admissionregistrationv1.ValidatingAdmissionPolicy{}
+		err := cp.Client.Get(ctx, client.ObjectKey{Name: wfev1.ExecutionPolicyName}, vap)
+		if apierrors.IsNotFound(err) {
+			return cp.Client.Create(ctx, unboundPolicy(p))
+		}
+		if err != nil {
+			return fmt.Errorf("get execution policy: %w", err)
+		}
+		v := admissionregistrationv1.Variable{Name: wfev1.ExecutionPolicyVariable, Expression: p.JSON()}
+		i := slices.IndexFunc(vap.Spec.Variables, func(v admissionregistrationv1.Variable) bool { return v.Name == wfev1.ExecutionPolicyVariable })
+		if i < 0 {
+			vap.Spec.Variables = append([]admissionregistrationv1.Variable{v}, vap.Spec.Variables...)
+		} else {
+			vap.Spec.Variables[i] = v
+		}
+		return cp.Client.Update(ctx, vap)
+	})
+}
+
+// unboundPolicy holds the execution policy where no product is installed.
+func unboundPolicy(p wfev1.ExecutionPolicy) *admissionregistrationv1.ValidatingAdmissionPolicy {
+	return &admissionregistrationv1.ValidatingAdmissionPolicy{
+		ObjectMeta: objectMeta("", wfev1.ExecutionPolicyName),
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+					Rule: admissionregistrationv1.Rule{APIGroups: []string{wfev1.GroupVersion.Group}, APIVersions: []string{"*"},
+						Resources: []string{"workflowexecutions"}},
+				},
+			}}},
+			Variables:   []admissionregistrationv1.Variable{{Name: wfev1.ExecutionPolicyVariable, Expression: p.JSON()}},
+			Validations: []admissionregistrationv1.Validation{{Expression: "true"}},
+		},
 	}
-	if err != nil {
-		return fmt.Errorf("write execution policy: %w", err)
-	}
-	return nil
 }
 
 // ensureExecutionPolicy writes the default policy unless one exists.
 func (cp *ControlPlane) ensureExecutionPolicy(ctx context.Context) error {
-	err := cp.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName}, &corev1.ConfigMap{})
+	err := cp.Client.Get(ctx, client.ObjectKey{Name: wfev1.ExecutionPolicyName}, &admissionregistrationv1.ValidatingAdmissionPolicy{})
 	if apierrors.IsNotFound(err) {
 		return cp.SetExecutionPolicy(ctx, wfev1.ExecutionPolicy{})
 	}

@@ -28,7 +28,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"k8s.io/apimachinery/pkg/types"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/certs"
@@ -60,16 +59,17 @@ func ManagerOptions(dir string) (wiring.Options, error) {
 		ports[i] = p
 	}
 	return wiring.Options{
-		WebhookHost:     "127.0.0.1",
-		WebhookPort:     ports[0],
-		WebhookCertDir:  filepath.Join(dir, "certs"),
-		MetricsAddr:     "127.0.0.1:" + strconv.Itoa(ports[1]),
-		MetricsSecure:   true,
-		ProbeAddr:       "127.0.0.1:" + strconv.Itoa(ports[2]),
-		LeaseDuration:   15 * time.Second,
-		PipelineSource:  reconciler.PipelineSourceBundle,
-		ExecutionPolicy: types.NamespacedName{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName},
-		Workers:         4,
+		WebhookHost:      "127.0.0.1",
+		WebhookPort:      ports[0],
+		WebhookCertDir:   filepath.Join(dir, "certs"),
+		MetricsAddr:      "127.0.0.1:" + strconv.Itoa(ports[1]),
+		MetricsSecure:    true,
+		ProbeAddr:        "127.0.0.1:" + strconv.Itoa(ports[2]),
+		LeaseDuration:    15 * time.Second,
+		PipelineSource:   reconciler.PipelineSourceBundle,
+		ExecutionPolicy:  wfev1.ExecutionPolicyName,
+		InstallNamespace: wfev1.InstallNamespace,
+		Workers:          4,
 		DataStorage: wiring.DataStorageOptions{
 			Timeout: 2 * time.Second, BatchSize: 100, FlushInterval: 50 * time.Millisecond,
 			QueueSize: 1000, MaxBackoff: time.Second,

@@ -87,6 +87,20 @@ func ServiceAccount(sa string) Option {
 	}
 }
 
+// RunIn records the namespace the run executes in, as the webhook would
+// (spec.executionConfig.namespace); "" leaves it to the webhook.
+func RunIn(namespace string) Option {
+	return func(we *wfev1.WorkflowExecution) {
+		if namespace == "" {
+			return
+		}
+		if we.Spec.ExecutionConfig == nil {
+			we.Spec.ExecutionConfig = &wfev1.ExecutionConfig{}
+		}
+		we.Spec.ExecutionConfig.Namespace = namespace
+	}
+}
+
 // Timeout sets executionConfig.timeout.
 func Timeout(d metav1.Duration) Option {
 	return func(we *wfev1.WorkflowExecution) {
