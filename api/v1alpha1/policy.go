@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -72,65 +73,110 @@ func ControllerUsername(namespace string) string {
 	return "system:serviceaccount:" + namespace + ":" + ControllerServiceAccount
 }
 
+// Keys of the execution policy. CEL on the apiserver takes only map literals
+// whose values share one type, so every value is a string: lists are
+// comma-separated and requireBundleDigest is "true" or "false".
+const (
+	PolicyKeyExecutionNamespace    = "executionNamespace"
+	PolicyKeyDefaultServiceAccount = "defaultServiceAccount"
+	PolicyKeyAllowedBundlePrefixes = "allowedBundlePrefixes"
+	PolicyKeyRequireBundleDigest   = "requireBundleDigest"
+	PolicyKeyCorrelatingNamespaces = "correlatingNamespaces"
+)
+
 // ExecutionPolicy is where PipelineRuns run, as whom by default, and which
-// bundles may run. Its JSON form is the admission policy's variable.
+// bundles may run.
 type ExecutionPolicy struct {
 	// ExecutionNamespace, when set, holds every PipelineRun.
-	ExecutionNamespace string `json:"executionNamespace"`
+	ExecutionNamespace string
 	// DefaultServiceAccount is what the webhook writes into a new
 	// WorkflowExecution that names no ServiceAccount.
-	DefaultServiceAccount string `json:"defaultServiceAccount"`
+	DefaultServiceAccount string
 	// AllowedBundlePrefixes, when not empty, are the only repositories bundles
 	// may come from, matched at path boundaries.
-	AllowedBundlePrefixes []string `json:"allowedBundlePrefixes"`
+	AllowedBundlePrefixes []string
 	// RequireBundleDigest demands bundles pinned by an @sha256: digest.
-	RequireBundleDigest bool `json:"requireBundleDigest"`
+	RequireBundleDigest bool
 	// CorrelatingNamespaces are the namespaces whose WorkflowExecutions may
 	// name any RemediationRequest of their own namespace as correlation id
 	// (kubernaut runs both in its own namespace); elsewhere the creator needs
 	// the correlate permission on that RemediationRequest.
-	CorrelatingNamespaces []string `json:"correlatingNamespaces"`
+	CorrelatingNamespaces []string
 }
 
-// ParseExecutionPolicy reads the policy's JSON. Unknown keys and values of the
-// wrong type are refused, as the admission policy refuses them, so that a
-// typo never silently loosens the policy.
+// ParseExecutionPolicy reads the policy's text: one JSON object of strings.
+// Unknown keys and values that are not strings are refused, as the admission
+// policy refuses them, so that a typo never silently loosens the policy.
 func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	var p ExecutionPolicy
-	if err := dec.Decode(&p); err != nil {
-		return ExecutionPolicy{}, fmt.Errorf("execution policy: %w (want one JSON object with executionNamespace, defaultServiceAccount, allowedBundlePrefixes, requireBundleDigest, correlatingNamespaces)", err)
+	var data map[string]string
+	if err := dec.Decode(&data); err != nil {
+		return ExecutionPolicy{}, fmt.Errorf("execution policy: %w (want one JSON object whose values are strings)", err)
 	}
 	if dec.More() {
 		return ExecutionPolicy{}, errors.New("execution policy: text after the JSON object")
 	}
-	p.AllowedBundlePrefixes = trimPrefixes(p.AllowedBundlePrefixes)
-	if len(p.CorrelatingNamespaces) == 0 {
-		p.CorrelatingNamespaces = nil // the same policy as an absent list
+	var p ExecutionPolicy
+	for k, v := range data {
+		switch k {
+		case PolicyKeyExecutionNamespace:
+			p.ExecutionNamespace = strings.TrimSpace(v)
+		case PolicyKeyDefaultServiceAccount:
+			p.DefaultServiceAccount = strings.TrimSpace(v)
+		case PolicyKeyAllowedBundlePrefixes:
+			p.AllowedBundlePrefixes = splitPrefixes(v)
+		case PolicyKeyCorrelatingNamespaces:
+			p.CorrelatingNamespaces = splitList(v)
+		case PolicyKeyRequireBundleDigest:
+			switch strings.TrimSpace(v) {
+			case "true":
+				p.RequireBundleDigest = true
+			case "false", "":
+			default:
+				return ExecutionPolicy{}, fmt.Errorf("execution policy %s: %q is not \"true\" or \"false\"", k, v)
+			}
+		default:
+			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s, %s)", k,
+				PolicyKeyExecutionNamespace, PolicyKeyDefaultServiceAccount, PolicyKeyAllowedBundlePrefixes, PolicyKeyRequireBundleDigest,
+				PolicyKeyCorrelatingNamespaces)
+		}
 	}
 	return p, nil
 }
 
-// JSON is the policy as the admission policy's variable holds it: every key,
-// lists never null, so that the CEL literal is well typed.
+// JSON is the policy as the admission policy's variable holds it.
 func (p ExecutionPolicy) JSON() string {
-	q := p
-	q.AllowedBundlePrefixes = append([]string{}, p.AllowedBundlePrefixes...)
-	q.CorrelatingNamespaces = append([]string{}, p.CorrelatingNamespaces...)
-	b, err := json.Marshal(q)
+	b, err := json.Marshal(map[string]string{
+		PolicyKeyExecutionNamespace:    p.ExecutionNamespace,
+		PolicyKeyDefaultServiceAccount: p.DefaultServiceAccount,
+		PolicyKeyAllowedBundlePrefixes: strings.Join(p.AllowedBundlePrefixes, ","),
+		PolicyKeyRequireBundleDigest:   strconv.FormatBool(p.RequireBundleDigest),
+		PolicyKeyCorrelatingNamespaces: strings.Join(p.CorrelatingNamespaces, ","),
+	})
 	if err != nil {
-		panic(err) // strings, lists of strings and a bool always marshal
+		panic(err) // a map of strings always marshals
 	}
 	return string(b)
 }
 
-// trimPrefixes drops blanks and one trailing slash, as the admission policy
-// does.
-func trimPrefixes(in []string) []string {
+// splitList splits a comma-separated list, dropping blanks, as the admission
+// policy does.
+func splitList(v string) []string {
 	var out []string
-	for _, s := range in {
-		if s = strings.TrimSuffix(strings.TrimSpace(s), "/"); s != "" {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// splitPrefixes is splitList that also drops one trailing slash, as the
+// admission policy does.
+func splitPrefixes(v string) []string {
+	var out []string
+	for _, s := range splitList(v) {
+		if s = strings.TrimSuffix(s, "/"); s != "" {
 			out = append(out, s)
 		}
 	}

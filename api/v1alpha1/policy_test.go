@@ -34,19 +34,22 @@ func TestTheExecutionPolicyParsesWhatTheAdmissionPolicyHolds(t *testing.T) {
 	}{
 		{name: "an empty object is the default policy", text: "{}"},
 		{name: "the shipped defaults are the default policy", text: wfev1.ExecutionPolicy{}.JSON()},
-		{name: "every key is read, blank prefixes and one trailing slash dropped",
-			text: `{"executionNamespace": "runs", "defaultServiceAccount": "runner",
-				"allowedBundlePrefixes": ["ghcr.io/acme/", " ", "registry.example.com/team-a"], "requireBundleDigest": true,
-				"correlatingNamespaces": ["kubernaut-system", "team-a"]}`,
+		{name: "every key is read, blanks and one trailing slash dropped",
+			text: `{"executionNamespace": " runs ", "defaultServiceAccount": "runner",
+				"allowedBundlePrefixes": "ghcr.io/acme/, ,registry.example.com/team-a", "requireBundleDigest": "true",
+				"correlatingNamespaces": "kubernaut-system, ,team-a "}`,
 			want: wfev1.ExecutionPolicy{ExecutionNamespace: "runs", DefaultServiceAccount: "runner",
 				AllowedBundlePrefixes: []string{"ghcr.io/acme", "registry.example.com/team-a"}, RequireBundleDigest: true,
 				CorrelatingNamespaces: []string{"kubernaut-system", "team-a"}}},
-		{name: "an unknown key is refused rather than ignored", text: `{"allowedBundlePrefix": ["ghcr.io"]}`,
-			err: `unknown field "allowedBundlePrefix"`},
-		{name: "a digest rule that is not a boolean is refused", text: `{"requireBundleDigest": "true"}`,
-			err: "cannot unmarshal string"},
-		{name: "a comma-separated string is not a list", text: `{"allowedBundlePrefixes": "ghcr.io/a,ghcr.io/b"}`,
-			err: "cannot unmarshal string"},
+		{name: "an unknown key is refused rather than ignored", text: `{"allowedBundlePrefix": "ghcr.io"}`,
+			err: `unknown key "allowedBundlePrefix"`},
+		{name: "an empty digest rule is false", text: `{"requireBundleDigest": " "}`},
+		{name: "a digest rule that is not true or false is refused", text: `{"requireBundleDigest": "yes"}`,
+			err: `"yes" is not "true" or "false"`},
+		{name: "a JSON boolean is refused: CEL map literals hold one value type", text: `{"requireBundleDigest": true}`,
+			err: "cannot unmarshal bool"},
+		{name: "a JSON list is refused for the same reason", text: `{"allowedBundlePrefixes": ["ghcr.io/a"]}`,
+			err: "cannot unmarshal array"},
 		{name: "CEL that is not JSON is refused", text: `{'executionNamespace': 'runs'}`, err: "invalid character"},
 		{name: "text after the object is refused", text: `{} {}`, err: "text after the JSON object"},
 	}
@@ -72,8 +75,8 @@ func TestTheExecutionPolicySaysWhatTheWebhookRecords(t *testing.T) {
 	assert.Equal(t, "runs", wfev1.ExecutionPolicy{ExecutionNamespace: "runs"}.RunNamespace("team-a"))
 	assert.Equal(t, wfev1.TektonDefaultServiceAccount, wfev1.ExecutionPolicy{}.DefaultRunAs())
 	assert.Equal(t, "runner", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.DefaultRunAs())
-	assert.JSONEq(t, `{"executionNamespace":"","defaultServiceAccount":"","allowedBundlePrefixes":[],"requireBundleDigest":false,"correlatingNamespaces":[]}`,
-		wfev1.ExecutionPolicy{}.JSON(), "every key, lists never null: the CEL literal stays well typed")
+	assert.JSONEq(t, `{"executionNamespace":"","defaultServiceAccount":"","allowedBundlePrefixes":"","requireBundleDigest":"false","correlatingNamespaces":""}`,
+		wfev1.ExecutionPolicy{}.JSON(), "every key, every value a string: the CEL literal is a map(string, string)")
 
 	we := &wfev1.WorkflowExecution{}
 	_, _, ok := wfev1.RunAs(we)

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/release"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -115,9 +116,12 @@ metrics: {serviceMonitor: {enabled: true}, prometheusRule: {enabled: true}}`))
 	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Name: crdName}, crd))
 	assert.Contains(t, crd.Spec.Names.Categories, "wfe", "the CRD was upgraded")
 	assert.Equal(t, "wfe-conditions-0.2.1", crd.Labels["helm.sh/chart"])
-	policy := &corev1.ConfigMap{}
-	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: wfev1.ExecutionPolicyName}, policy))
-	assert.Equal(t, "ghcr.io/acme", policy.Data["allowedBundlePrefixes"])
+	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{}
+	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Name: wfev1.ExecutionPolicyName}, policy))
+	require.Equal(t, wfev1.ExecutionPolicyVariable, policy.Spec.Variables[0].Name)
+	parsed, err := wfev1.ParseExecutionPolicy(policy.Spec.Variables[0].Expression)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ghcr.io/acme"}, parsed.AllowedBundlePrefixes)
 	deployment := &appsv1.Deployment{}
 	require.NoError(t, cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "wfe-conditions-controller-manager"}, deployment))
 	assert.Equal(t, int32(3), *deployment.Spec.Replicas)
@@ -135,6 +139,8 @@ metrics: {serviceMonitor: {enabled: true}, prometheusRule: {enabled: true}}`))
 			RemediationRequestRef: corev1.ObjectReference{APIVersion: "remediation.kubernaut.ai/v1alpha1", Kind: "RemediationRequest", Name: "rr", Namespace: "default"},
 			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "restart", Version: "v1.0.0", ContainerImage: "ghcr.io/acme/workflows/restart:v1.0.0"},
 			TargetResource:        "default/deployment/web",
+			// No webhook runs here: the creator records where and as whom.
+			ExecutionConfig: &wfev1.ExecutionConfig{Namespace: "default", ServiceAccountName: "default"},
 		},
 	}
 	require.NoError(t, cp.Client.Create(ctx, we))

@@ -49,8 +49,8 @@ func TestValuesReachTheObjects(t *testing.T) {
   defaultServiceAccount: workflow-runner
   allowedBundlePrefixes: [registry.example.com/team-a, ghcr.io/acme/workflows]
   requireBundleDigest: true`, "ValidatingAdmissionPolicy", "wfe-conditions-execution",
-			[]string{`"defaultServiceAccount": "workflow-runner"`, `"allowedBundlePrefixes": ["registry.example.com/team-a","ghcr.io/acme/workflows"]`,
-				`"requireBundleDigest": true`, `"executionNamespace": ""`}, nil},
+			[]string{`"defaultServiceAccount": "workflow-runner"`, `"allowedBundlePrefixes": "registry.example.com/team-a,ghcr.io/acme/workflows"`,
+				`"requireBundleDigest": "true"`, `"executionNamespace": ""`}, nil},
 		{"DataStorage with a token and a CA ConfigMap becomes flags and read-only volumes", `dataStorage:
   url: https://data-storage.kubernaut-system:8443
   tokenSecret: {name: ds-token, key: bearer}
