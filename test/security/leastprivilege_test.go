@@ -31,6 +31,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // The execution-namespace overlay grants PipelineRuns in that namespace only,
@@ -55,8 +56,10 @@ func TestTheExecutionNamespaceOverlayGrantsPipelineRunsThereOnlyAndThatIsEnough(
 	assert.False(t, canI("get", "taskruns.tekton.dev", "-n", "team-a"))
 
 	cp.StartManager(t)
-	we := newWE("team-a", "runner", anyBundle)
+	// The webhook records the overlay's execution namespace.
+	we := bareWE("team-a", anyBundle, wetest.ServiceAccount("runner"))
 	require.NoError(t, cp.Client.Create(ctx, we))
+	assert.Equal(t, "kubernaut-workflows", we.Spec.ExecutionConfig.Namespace)
 	got := &wfev1.WorkflowExecution{}
 	require.Eventually(t, func() bool {
 		return cp.Client.Get(ctx, client.ObjectKeyFromObject(we), got) == nil &&

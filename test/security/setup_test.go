@@ -127,7 +127,38 @@ func setPolicy(t *testing.T, p wfev1.ExecutionPolicy) {
 	t.Cleanup(func() {
 		require.NoError(t, cp.SetExecutionPolicy(context.Background(), wfev1.ExecutionPolicy{}))
 		current = wfev1.ExecutionPolicy{}
+		enforced(t, current)
 	})
+	enforced(t, p)
+}
+
+// enforced waits until the apiserver evaluates p rather than the default
+// policy it replaced, or the reverse (its admission informer is
+// asynchronous): probes as an administrator, dry-run, that p admits a run it
+// allows and denies what sets it apart from the default.
+func enforced(t *testing.T, p wfev1.ExecutionPolicy) {
+	t.Helper()
+	bundle := "probe.invalid/probe:v1"
+	if len(p.AllowedBundlePrefixes) > 0 {
+		bundle = strings.TrimSuffix(p.AllowedBundlePrefixes[0], "/") + "/probe:v1"
+	}
+	if p.RequireBundleDigest {
+		bundle += "@sha256:" + strings.Repeat("0", 64)
+	}
+	probe := func(ns, bundle string) *wfev1.WorkflowExecution {
+		return bareWE("default", bundle, wetest.ServiceAccount("default"), wetest.RunIn(ns), wetest.Remediation("probe"))
+	}
+	// A policy that sends runs to the controller's namespace admits none.
+	admits(t, cp.Client, probe(p.RunNamespace("default"), bundle), p.RunNamespace("default") != wfev1.InstallNamespace)
+	if p.ExecutionNamespace != "" {
+		admits(t, cp.Client, probe("default", bundle), false)
+	}
+	if len(p.AllowedBundlePrefixes) > 0 {
+		admits(t, cp.Client, probe(p.RunNamespace("default"), "probe.invalid/probe:v1"), false)
+	}
+	if p.RequireBundleDigest {
+		admits(t, cp.Client, probe(p.RunNamespace("default"), strings.TrimSuffix(bundle, "@sha256:"+strings.Repeat("0", 64))), false)
+	}
 }
 
 // current is the policy setPolicy set last: newWE records where and as whom
@@ -144,7 +175,10 @@ func admits(t *testing.T, c client.Client, we *wfev1.WorkflowExecution, want boo
 	t.Helper()
 	deadline := time.Now().Add(verdictWithin)
 	for {
-		err := c.Create(t.Context(), we.DeepCopy(), client.DryRunAll)
+		// Not t.Context(): cleanups probe too, after it is cancelled.
+		ctx, cancel := context.WithTimeout(context.Background(), verdictWithin)
+		err := c.Create(ctx, we.DeepCopy(), client.DryRunAll)
+		cancel()
 		if (err == nil) == want {
 			if err != nil {
 				return err.Error()
