@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Deletes every WorkflowExecution before `make undeploy` removes the rest.
-# In execution-namespace mode each one holds a finalizer that the manager
-# removes once it has deleted the PipelineRun in the other namespace; deleted
-# after the manager, they would keep the CRD's deletion waiting forever.
+# The manager removes its finalizers: the audit one once the terminal audit
+# event is acknowledged (or its grace passed), and in execution-namespace
+# mode the cleanup one once it has deleted the PipelineRun in the other
+# namespace; deleted after the manager, they would keep the CRD's deletion
+# waiting forever.
 # Usage: hack/undeploy.sh KUBECTL [KUBECTL ARGS...]
 set -euo pipefail
 
 kubectl=("$@")
 resource=workflowexecutions.workflowexecution.kubernaut.ai
 finalizer=workflowexecution.kubernaut.ai/pipelinerun-cleanup
+audit_finalizer=workflowexecution.kubernaut.ai/audit
 
 if ! "${kubectl[@]}" get crd "${resource}" >/dev/null 2>&1; then
 	exit 0
@@ -25,11 +28,11 @@ done
 # The manager is gone or stuck. Release what it would have released; the
 # PipelineRuns it would have deleted stay in the execution namespace
 # (docs/operations.md, "Uninstall").
-echo "undeploy: WorkflowExecutions still held after 120 s; removing ${finalizer} from them" >&2
+echo "undeploy: WorkflowExecutions still held after 120 s; removing ${finalizer} and ${audit_finalizer} from them (their unacknowledged audit events are lost)" >&2
 "${kubectl[@]}" get "${resource}" --all-namespaces \
 	-o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.metadata.finalizers}{"\n"}{end}' |
 	while read -r ns name finalizers; do
-		kept="$(echo "${finalizers}" | tr -d '[]"' | tr ',' '\n' | { grep -vxF -e "${finalizer}" -e '' || true; } |
+		kept="$(echo "${finalizers}" | tr -d '[]"' | tr ',' '\n' | { grep -vxF -e "${finalizer}" -e "${audit_finalizer}" -e '' || true; } |
 			sed 's/.*/"&"/' | paste -sd, -)"
 		"${kubectl[@]}" patch "${resource}" "${name}" -n "${ns}" --type=merge -p "{\"metadata\":{\"finalizers\":[${kept}]}}"
 	done

@@ -40,6 +40,9 @@ const (
 	causeSendFailed = "send_failed"
 )
 
+// Label value of wfe_audit_events_abandoned_total's reason.
+const abandonGraceExpired = "deletion_grace_expired"
+
 // labelOther stands for a label value outside the bounded set a metric
 // admits, so that no input can grow the number of series.
 const labelOther = "Other"
@@ -92,6 +95,10 @@ var (
 		Help:    "Time from a WorkflowExecution's creation to the status write that made TektonPipelineRunning True; observed once, by the replica whose write lands.",
 		Buckets: runBuckets,
 	})
+	metricAbandoned = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wfe_audit_events_abandoned_total",
+		Help: "Due audit events given up when a deleted WorkflowExecution was released without DataStorage acknowledging them, by reason (deletion_grace_expired).",
+	}, []string{"reason"})
 	metricEventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wfe_events_dropped_total",
 		Help: "Kubernetes Events not recorded, by cause: queue_full (the bounded queue was full) or send_failed (three sends failed).",
@@ -100,13 +107,14 @@ var (
 
 func init() {
 	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricOldestUnaudited,
-		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart)
+		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart, metricAbandoned)
 	// Every series that can exist starts at 0, so that rate() sees its first increase.
 	for _, r := range finishedReasons {
 		metricFinished.WithLabelValues(outcomeOf(r), r)
 	}
 	metricDuration.WithLabelValues(outcomeSucceeded)
 	metricDuration.WithLabelValues(outcomeFailed)
+	metricAbandoned.WithLabelValues(abandonGraceExpired)
 	metricEventsDropped.WithLabelValues(causeQueueFull)
 	metricEventsDropped.WithLabelValues(causeSendFailed)
 }

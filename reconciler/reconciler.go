@@ -60,6 +60,9 @@ type Reconciler struct {
 	Audit Auditor
 	// AuditResults carries delivery results back into the reconciler's queue.
 	AuditResults <-chan event.GenericEvent
+	// AuditDeletionGrace bounds how long a deleted WorkflowExecution waits for
+	// its due audit events; 0 is DefaultAuditDeletionGrace.
+	AuditDeletionGrace time.Duration
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
@@ -73,7 +76,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=workflowexecution.kubernaut.ai,resources=workflowexecutions/finalizers,verbs=update
-// +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch;create;delete;patch
 // +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create
 
@@ -140,8 +143,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return res, err
 	}
 	r.created.forget(req.NamespacedName) // initialized before this process saw it created
+	// Our finalizers go on in one write before the PipelineRun is created.
+	var add []string
 	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && !isFinished(we) {
-		return ctrl.Result{}, r.addFinalizer(ctx, we)
+		add = append(add, wfev1.FinalizerPipelineRunCleanup)
+	}
+	if r.auditFinalizerWanted(we) {
+		add = append(add, wfev1.FinalizerAudit)
+	}
+	if len(add) > 0 {
+		return ctrl.Result{}, r.patchFinalizers(ctx, we, add, nil)
+	}
+	if r.auditFinalizerDone(we) {
+		return ctrl.Result{}, r.patchFinalizers(ctx, we, nil, []string{wfev1.FinalizerAudit})
 	}
 	return r.advance(ctx, we, desired)
 }
@@ -371,20 +385,32 @@ func classifyCreateError(err error) (bool, wfev1.FailureReason) {
 	}
 }
 
-// finalize deletes the PipelineRun of a WorkflowExecution being deleted, then
-// releases it.
+// finalize ends the record of a WorkflowExecution being deleted (audit
+// finalizer), deletes its PipelineRun in the execution namespace (cleanup
+// finalizer), then releases it.
 func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) {
+	cleanup := controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
+	audited := controllerutil.ContainsFinalizer(we, wfev1.FinalizerAudit)
+	if !cleanup && !audited {
 		return ctrl.Result{}, nil
 	}
-	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
-	opts := []client.DeleteOption{client.PropagationPolicy(metav1.DeletePropagationBackground)}
-	if ref := we.Status.PipelineRunRef; ref != nil && ref.UID != "" {
-		// Only the PipelineRun we created: an impostor under its name stays.
-		opts = append(opts, client.Preconditions{UID: &ref.UID})
+	if audited {
+		res, written, done, err := r.auditDeletion(ctx, we)
+		if err != nil || !done {
+			return res, err
+		}
+		we = written
 	}
-	if err := r.Client.Delete(ctx, pr, opts...); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
-		return ctrl.Result{}, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	if cleanup {
+		pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
+		opts := []client.DeleteOption{client.PropagationPolicy(metav1.DeletePropagationBackground)}
+		if ref := we.Status.PipelineRunRef; ref != nil && ref.UID != "" {
+			// Only the PipelineRun we created: an impostor under its name stays.
+			opts = append(opts, client.Preconditions{UID: &ref.UID})
+		}
+		if err := r.Client.Delete(ctx, pr, opts...); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
+			return ctrl.Result{}, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+		}
 	}
 	// Deleting an object that carries a finalizer bumps its generation: stamp
 	// the status with it, or every condition reads stale to kubectl wait for
@@ -400,20 +426,25 @@ func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) 
 		}
 		we = desired
 	}
-	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
-	if err := r.Client.Patch(ctx, we, patch); client.IgnoreNotFound(err) != nil {
-		return ctrl.Result{}, fmt.Errorf("remove finalizer of WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
+	if err := r.patchFinalizers(ctx, we, nil, []string{wfev1.FinalizerPipelineRunCleanup, wfev1.FinalizerAudit}); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
 }
 
-func (r *Reconciler) addFinalizer(ctx context.Context, we *wfev1.WorkflowExecution) error {
+// patchFinalizers adds and removes our finalizers in one write, guarded by
+// resourceVersion.
+func (r *Reconciler) patchFinalizers(ctx context.Context, we *wfev1.WorkflowExecution, add, remove []string) error {
 	patch := client.MergeFromWithOptions(we.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	replaced := we.ResourceVersion
-	controllerutil.AddFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
+	for _, f := range add {
+		controllerutil.AddFinalizer(we, f)
+	}
+	for _, f := range remove {
+		controllerutil.RemoveFinalizer(we, f)
+	}
 	if err := r.Client.Patch(ctx, we, patch); err != nil {
-		return fmt.Errorf("add finalizer to WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
+		return fmt.Errorf("update finalizers of WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}
 	if we.ResourceVersion != replaced {
 		r.written.wrote(client.ObjectKeyFromObject(we), replaced)

@@ -39,6 +39,11 @@ const (
 // in the execution namespace until that PipelineRun is deleted.
 const FinalizerPipelineRunCleanup = "workflowexecution.kubernaut.ai/pipelinerun-cleanup"
 
+// FinalizerAudit holds a WorkflowExecution, while auditing is on, until every
+// lifecycle event due for it is in status.auditedEvents: one deleted while
+// its run goes is first cancelled and audited as failed (docs/audit.md).
+const FinalizerAudit = "workflowexecution.kubernaut.ai/audit"
+
 // EventReasonStatusWriteRefused is the reason of the Warning Event told when
 // the apiserver refused a status write as invalid. The other Events carry the
 // reason of the condition whose status changed.

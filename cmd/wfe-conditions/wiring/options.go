@@ -113,6 +113,9 @@ type DataStorageOptions struct {
 	FlushInterval      time.Duration
 	QueueSize          int
 	MaxBackoff         time.Duration
+	// DeletionGrace bounds how long a deleted WorkflowExecution waits for
+	// DataStorage to acknowledge its due events.
+	DeletionGrace time.Duration
 }
 
 // BindFlags registers the options' flags on fs with their defaults.
@@ -171,6 +174,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&ds.FlushInterval, "audit-flush-interval", 200*time.Millisecond, "Longest an audit event waits for its batch to fill.")
 	fs.IntVar(&ds.QueueSize, "audit-queue-size", 10000, "WorkflowExecutions whose audit events may wait in memory; beyond it they wait unacknowledged in their status.")
 	fs.DurationVar(&ds.MaxBackoff, "audit-max-backoff", 30*time.Second, "Longest wait between two delivery attempts.")
+	fs.DurationVar(&ds.DeletionGrace, "audit-deletion-grace", reconciler.DefaultAuditDeletionGrace,
+		"Longest a deleted WorkflowExecution waits for DataStorage to acknowledge its due audit events before it is released anyway (counted in wfe_audit_events_abandoned_total).")
 	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a leader's lease lasts without renewal.")
 }
 
@@ -188,7 +193,7 @@ func (ds DataStorageOptions) validate() error {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--datastorage-url %q: want an http:// or https:// URL", u.Redacted())
 	}
-	if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 {
+	if ds.BatchSize < 1 || ds.QueueSize < 1 || ds.FlushInterval <= 0 || ds.Timeout <= 0 || ds.MaxBackoff <= 0 || ds.DeletionGrace < 0 {
 		return errors.New("--audit-batch-size, --audit-queue-size, --audit-flush-interval, --datastorage-timeout and --audit-max-backoff must be positive")
 	}
 	if ds.BatchSize > maxAuditBatch {

@@ -195,7 +195,7 @@ func setUpAudit(mgr ctrl.Manager, rec *reconciler.Reconciler, o DataStorageOptio
 	if err := mgr.Add(d); err != nil {
 		return fmt.Errorf("add audit delivery: %w", err)
 	}
-	rec.Audit, rec.AuditResults = d, results
+	rec.Audit, rec.AuditResults, rec.AuditDeletionGrace = d, results, o.DeletionGrace
 	log.Info("auditing to DataStorage", "url", u.Redacted(), "batchSize", o.BatchSize, "flushInterval", o.FlushInterval.String())
 	return nil
 }

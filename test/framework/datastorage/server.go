@@ -92,6 +92,9 @@ type Received struct {
 		ExecutionName   string `json:"execution_name"`
 		PipelineRunName string `json:"pipelinerun_name"`
 		Phase           string `json:"phase"`
+		CompletedAt     string `json:"completed_at"`
+		FailureReason   string `json:"failure_reason"`
+		FailureMessage  string `json:"failure_message"`
 	} `json:"event_data"`
 }
 
