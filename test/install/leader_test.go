@@ -99,7 +99,9 @@ func createdWE(t *testing.T, cp *controlplane.ControlPlane, name string) {
 	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name},
 		Spec: wfev1.WorkflowExecutionSpec{RemediationRequestRef: corev1.ObjectReference{Name: "rr"},
 			WorkflowRef:    wfev1.WorkflowRef{WorkflowID: "w", Version: "1", ContainerImage: "registry.example/w:1"},
-			TargetResource: "default/deployment/web"}}
+			TargetResource: "default/deployment/web",
+			// These managers register no webhook: the creator records both.
+			ExecutionConfig: &wfev1.ExecutionConfig{Namespace: "default", ServiceAccountName: "default"}}}
 	require.NoError(t, cp.Client.Create(t.Context(), we))
 	require.Eventually(t, func() bool {
 		got := &wfev1.WorkflowExecution{}

@@ -98,7 +98,7 @@ func TestAPipelineRunOfAnotherWorkflowExecutionIsNeverAdopted(t *testing.T) {
 				return c.Get(ctx, key, obj, opts...)
 			},
 		})
-		we := newWE("foreign", "at-creation")
+		we := recordedWE("foreign", "at-creation", "foreign")
 		require.NoError(t, cp.Client.Create(t.Context(), we))
 		foreignPipelineRun(t, cp, we)
 		for range 2 { // the first visit initialises, the second looks for the PipelineRun
@@ -117,7 +117,7 @@ func TestAPipelineRunOfAnotherWorkflowExecutionIsNeverAdopted(t *testing.T) {
 	})
 
 	t.Run("found later", func(t *testing.T) {
-		we := newWE("foreign", "found-later")
+		we := recordedWE("foreign", "found-later", "foreign")
 		require.NoError(t, cp.Client.Create(t.Context(), we))
 		for range 2 {
 			_, err := reconcileOnce(t, r, we)
@@ -144,7 +144,7 @@ func TestARetryableCreationErrorIsRetriedAndTold(t *testing.T) {
 	// fails with NotFound, which is retryable.
 	opts := reconciler.PipelineRunOptions{ExecutionNamespace: "not-there-yet", PipelineSource: reconciler.PipelineSourceBundle}
 	r, rec := newReconciler(t, cp, opts, interceptor.Funcs{})
-	we := newWE("retry", "retry")
+	we := recordedWE("retry", "retry", "not-there-yet")
 	require.NoError(t, cp.Client.Create(t.Context(), we))
 
 	var err error
@@ -165,7 +165,7 @@ func TestARetryableCreationErrorIsRetriedAndTold(t *testing.T) {
 func TestAStaleVersionIsSkippedAndAConflictRecomputed(t *testing.T) {
 	cp := controlplane.Start(t)
 	cp.CreateNamespace(t, "stale")
-	we := newWE("stale", "stale")
+	we := recordedWE("stale", "stale", "stale")
 	require.NoError(t, cp.Client.Create(t.Context(), we))
 	created := get(t, cp, we)
 
@@ -195,7 +195,7 @@ func TestAStaleVersionIsSkippedAndAConflictRecomputed(t *testing.T) {
 	})
 
 	t.Run("an optimistic-lock conflict is recomputed, not an error", func(t *testing.T) {
-		fresh := newWE("stale", "conflict")
+		fresh := recordedWE("stale", "conflict", "stale")
 		require.NoError(t, cp.Client.Create(t.Context(), fresh))
 		r, _ := newReconciler(t, cp, reconciler.PipelineRunOptions{PipelineSource: reconciler.PipelineSourceBundle}, interceptor.Funcs{
 			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
@@ -250,7 +250,7 @@ func TestAnImpostorWithOurNameAndLabelsIsNeverAdopted(t *testing.T) {
 
 	t.Run("created before ours", func(t *testing.T) {
 		r, rec := newReconciler(t, cp, opts, interceptor.Funcs{})
-		we := newWE("impostor", "pre-created")
+		we := recordedWE("impostor", "pre-created", "impostor")
 		require.NoError(t, cp.Client.Create(t.Context(), we))
 		_, err := reconcileOnce(t, r, we) // initialises
 		require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestAnImpostorWithOurNameAndLabelsIsNeverAdopted(t *testing.T) {
 
 	t.Run("put in place of ours", func(t *testing.T) {
 		r, rec := newReconciler(t, cp, opts, interceptor.Funcs{})
-		we := newWE("impostor", "replaced")
+		we := recordedWE("impostor", "replaced", "impostor")
 		require.NoError(t, cp.Client.Create(t.Context(), we))
 		for range 2 {
 			_, err := reconcileOnce(t, r, we)

@@ -37,6 +37,13 @@ func newWE(namespace, name string) *wfev1.WorkflowExecution {
 	return wetest.New(namespace, name, wetest.Bundle("quay.io/example/restart-pods:v1"))
 }
 
+// recordedWE is newWE whose creator records where and as whom it runs, as a
+// caller without our webhook must (the reconciler runs nothing unrecorded).
+func recordedWE(namespace, name, runIn string) *wfev1.WorkflowExecution {
+	return wetest.New(namespace, name, wetest.Bundle("quay.io/example/restart-pods:v1"),
+		wetest.RunIn(runIn), wetest.ServiceAccount(wfev1.TektonDefaultServiceAccount))
+}
+
 // eventually fetches the WorkflowExecution until check passes or timeout ends.
 func eventually(t *testing.T, cp *controlplane.ControlPlane, key client.ObjectKey, timeout time.Duration, check func(*wfev1.WorkflowExecution) bool) *wfev1.WorkflowExecution {
 	t.Helper()

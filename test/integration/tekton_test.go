@@ -359,7 +359,7 @@ func TestARestartMidRunConvergesWithoutASecondPipelineRun(t *testing.T) {
 	m.Stop()
 	// While no manager runs, the run finishes and a new WE arrives.
 	tk.set(pr, corev1.ConditionTrue, tektonv1.PipelineRunReasonSuccessful, "", "a")
-	late := newWE("restart", "late")
+	late := recordedWE("restart", "late", "restart") // no webhook runs meanwhile
 	require.NoError(t, cp.Client.Create(ctx, late))
 
 	cp.RunUnregisteredManager(t)
