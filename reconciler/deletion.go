@@ -143,21 +143,31 @@ func (r *Reconciler) endDeleted(ctx context.Context, we *wfev1.WorkflowExecution
 		applyDeletedMidRun(we, at)
 		return 0, nil
 	}
-	if pr.Spec.Status != tektonv1.PipelineRunSpecStatusCancelled {
-		// finally tasks do not run on Cancelled (docs/audit.md).
-		patch := client.MergeFromWithOptions(pr.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		pr.Spec.Status = tektonv1.PipelineRunSpecStatusCancelled
-		if err := r.Client.Patch(ctx, pr, patch); err != nil && !apierrors.IsNotFound(err) {
-			if apierrors.IsConflict(err) {
-				return conflictRetryDelay, nil
-			}
-			return 0, fmt.Errorf("cancel PipelineRun %s: %w", key, err)
-		}
+	if wait, err := r.cancel(ctx, pr); err != nil || wait > 0 {
+		return wait, err
 	}
 	if left := cancelWait - r.now().Sub(deleted.Time); left > 0 {
 		return min(left, time.Second), nil // Tekton's terminal condition usually brings us back first
 	}
 	applyDeletedMidRun(we, deleted)
+	return 0, nil
+}
+
+// cancel asks Tekton to cancel the PipelineRun, once; finally tasks do not run
+// on Cancelled (docs/audit.md). It returns how long to wait after a conflict.
+func (r *Reconciler) cancel(ctx context.Context, pr *tektonv1.PipelineRun) (time.Duration, error) {
+	if pr.Spec.Status == tektonv1.PipelineRunSpecStatusCancelled {
+		return 0, nil
+	}
+	patch := client.MergeFromWithOptions(pr.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	pr.Spec.Status = tektonv1.PipelineRunSpecStatusCancelled
+	err := r.Client.Patch(ctx, pr, patch)
+	switch {
+	case apierrors.IsConflict(err):
+		return conflictRetryDelay, nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return 0, fmt.Errorf("cancel PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	}
 	return 0, nil
 }
 

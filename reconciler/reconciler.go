@@ -143,7 +143,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return res, err
 	}
 	r.created.forget(req.NamespacedName) // initialized before this process saw it created
-	// Our finalizers go on in one write before the PipelineRun is created.
+	if wrote, err := r.syncFinalizers(ctx, we); wrote || err != nil {
+		return ctrl.Result{}, err
+	}
+	return r.advance(ctx, we, desired)
+}
+
+// syncFinalizers adds ours in one write before the PipelineRun is created,
+// and removes the audit one once the record is whole. It says whether it
+// wrote: the write's event brings the next visit.
+func (r *Reconciler) syncFinalizers(ctx context.Context, we *wfev1.WorkflowExecution) (bool, error) {
 	var add []string
 	if r.Options.ExecutionNamespace != "" && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) && !isFinished(we) {
 		add = append(add, wfev1.FinalizerPipelineRunCleanup)
@@ -151,13 +160,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if r.auditFinalizerWanted(we) {
 		add = append(add, wfev1.FinalizerAudit)
 	}
-	if len(add) > 0 {
-		return ctrl.Result{}, r.patchFinalizers(ctx, we, add, nil)
+	switch {
+	case len(add) > 0:
+		return true, r.patchFinalizers(ctx, we, add, nil)
+	case r.auditFinalizerDone(we):
+		return true, r.patchFinalizers(ctx, we, nil, []string{wfev1.FinalizerAudit})
 	}
-	if r.auditFinalizerDone(we) {
-		return ctrl.Result{}, r.patchFinalizers(ctx, we, nil, []string{wfev1.FinalizerAudit})
-	}
-	return r.advance(ctx, we, desired)
+	return false, nil
 }
 
 // advance applies what the PipelineRun and the audit delivery say to desired
@@ -402,14 +411,8 @@ func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) 
 		we = written
 	}
 	if cleanup {
-		pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
-		opts := []client.DeleteOption{client.PropagationPolicy(metav1.DeletePropagationBackground)}
-		if ref := we.Status.PipelineRunRef; ref != nil && ref.UID != "" {
-			// Only the PipelineRun we created: an impostor under its name stays.
-			opts = append(opts, client.Preconditions{UID: &ref.UID})
-		}
-		if err := r.Client.Delete(ctx, pr, opts...); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
-			return ctrl.Result{}, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+		if err := r.deletePipelineRun(ctx, we); err != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	// Deleting an object that carries a finalizer bumps its generation: stamp
@@ -430,6 +433,20 @@ func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) 
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
+}
+
+// deletePipelineRun deletes the WorkflowExecution's PipelineRun, and only the
+// one we created: an impostor under its name stays.
+func (r *Reconciler) deletePipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) error {
+	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}}
+	opts := []client.DeleteOption{client.PropagationPolicy(metav1.DeletePropagationBackground)}
+	if ref := we.Status.PipelineRunRef; ref != nil && ref.UID != "" {
+		opts = append(opts, client.Preconditions{UID: &ref.UID})
+	}
+	if err := r.Client.Delete(ctx, pr, opts...); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
+		return fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	}
+	return nil
 }
 
 // patchFinalizers adds and removes our finalizers in one write, guarded by

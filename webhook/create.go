@@ -68,6 +68,25 @@ func (h CreateHandler) Handle(ctx context.Context, req admission.Request) admiss
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, &we); err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode WorkflowExecution: %w", err))
 	}
+	patches, warnings := labelPatches(&we)
+	if we.Spec != nil && req.Namespace != "" {
+		// Without a spec the apiserver refuses the object anyway.
+		runAs, err := h.runAsPatches(ctx, req.Namespace, we.Spec.ExecutionConfig)
+		if err != nil {
+			return admission.Errored(http.StatusServiceUnavailable, err)
+		}
+		patches = append(patches, runAs...)
+	}
+	if len(patches) == 0 {
+		return admission.Allowed("labels and run-as already present").WithWarnings(warnings...)
+	}
+	return admission.Patched("added selection labels and run-as", patches...).WithWarnings(warnings...)
+}
+
+// labelPatches adds the selection labels that are missing and valid, with a
+// warning for each value that is not a valid label value.
+func labelPatches(we *createFields) ([]jsonpatch.JsonPatchOperation, []string) {
+	var patches []jsonpatch.JsonPatchOperation
 	var want []struct{ key, value string }
 	if we.Spec != nil {
 		want = []struct{ key, value string }{
@@ -91,7 +110,6 @@ func (h CreateHandler) Handle(ctx context.Context, req admission.Request) admiss
 		}
 		added[l.key] = l.value
 	}
-	var patches []jsonpatch.JsonPatchOperation
 	switch {
 	case len(added) == 0:
 	case we.Metadata == nil:
@@ -105,18 +123,7 @@ func (h CreateHandler) Handle(ctx context.Context, req admission.Request) admiss
 			}
 		}
 	}
-	if we.Spec != nil && req.Namespace != "" {
-		// Without a spec the apiserver refuses the object anyway.
-		runAs, err := h.runAsPatches(ctx, req.Namespace, we.Spec.ExecutionConfig)
-		if err != nil {
-			return admission.Errored(http.StatusServiceUnavailable, err)
-		}
-		patches = append(patches, runAs...)
-	}
-	if len(patches) == 0 {
-		return admission.Allowed("labels and run-as already present").WithWarnings(warnings...)
-	}
-	return admission.Patched("added selection labels and run-as", patches...).WithWarnings(warnings...)
+	return patches, warnings
 }
 
 // runAsPatches adds spec.executionConfig's namespace and serviceAccountName
