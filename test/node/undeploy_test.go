@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -48,10 +49,14 @@ func useExecutionNamespace(ctx context.Context, t *testing.T) {
 	for _, p := range pipelines(runs) {
 		require.NoError(t, node.Client.Create(ctx, p))
 	}
-	cm := &corev1.ConfigMap{}
-	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Namespace: wfev1.InstallNamespace, Name: wfev1.ExecutionPolicyName}, cm))
-	cm.Data["executionNamespace"] = runs
-	require.NoError(t, node.Client.Update(ctx, cm))
+	vap := &admissionregistrationv1.ValidatingAdmissionPolicy{}
+	require.NoError(t, node.Client.Get(ctx, client.ObjectKey{Name: wfev1.ExecutionPolicyName}, vap))
+	require.Equal(t, wfev1.ExecutionPolicyVariable, vap.Spec.Variables[0].Name)
+	policy, err := wfev1.ParseExecutionPolicy(vap.Spec.Variables[0].Expression)
+	require.NoError(t, err)
+	policy.ExecutionNamespace = runs
+	vap.Spec.Variables[0].Expression = policy.JSON()
+	require.NoError(t, node.Client.Update(ctx, vap))
 	require.NoError(t, node.UpdateDeployment(ctx, func(d *appsv1.Deployment) {
 		if d.Spec.Template.Annotations == nil {
 			d.Spec.Template.Annotations = map[string]string{}

@@ -30,6 +30,7 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
@@ -62,13 +63,19 @@ func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 	assert.Less(t, time.Since(killed), time.Minute)
 }
 
-func TestWithTheWebhookProcessGoneCreatesSucceedAndConditionsAreComplete(t *testing.T) {
+func TestWithTheWebhookProcessGoneRecordedCreatesSucceedAndConditionsAreComplete(t *testing.T) {
 	e := setup(t)
 	rec := e.record(t)
 	// The registered webhook address has no server: the manager serves elsewhere.
 	elsewhere, err := paths.FreePort()
 	require.NoError(t, err)
 	e.startManager(t, "--webhook-port", strconv.Itoa(elsewhere))
+	// A create that leaves where and as whom to the webhook is refused, and
+	// says how to proceed; one that records both needs no webhook.
+	unrecorded := wetest.New(ns, "unrecorded", wetest.Workflow("slow", "1", "registry.example/slow:1"))
+	err = e.cp.Client.Create(t.Context(), unrecorded)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "spec.executionConfig.namespace and spec.executionConfig.serviceAccountName must both be set")
 	const n = 20
 	for i := range n {
 		require.NoError(t, e.cp.Client.Create(t.Context(), newWE(fmt.Sprintf("no-webhook-%02d", i))), "creates succeed")

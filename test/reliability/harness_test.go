@@ -179,8 +179,11 @@ func (e *env) record(t *testing.T) *recorder {
 	return r
 }
 
+// newWE records where and as whom it runs, as a caller that needs no webhook
+// does: several tests here run with the webhook gone or of another version.
 func newWE(name string) *wfev1.WorkflowExecution {
-	return wetest.New(ns, name, wetest.Workflow("slow", "1", "registry.example/slow:1"))
+	return wetest.New(ns, name, wetest.Workflow("slow", "1", "registry.example/slow:1"),
+		wetest.RunIn(ns), wetest.ServiceAccount(wfev1.TektonDefaultServiceAccount))
 }
 
 // waitAllComplete waits until every WorkflowExecution of the namespace is
