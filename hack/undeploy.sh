@@ -29,10 +29,19 @@ done
 # PipelineRuns it would have deleted stay in the execution namespace
 # (docs/operations.md, "Uninstall").
 echo "undeploy: WorkflowExecutions still held after 120 s; removing ${finalizer} and ${audit_finalizer} from them (their unacknowledged audit events are lost)" >&2
+# Only the controller removes our finalizers (config/policies/finalizers.yaml),
+# and the break-glass group: act as ourselves, in that group too.
+me="$("${kubectl[@]}" auth whoami -o jsonpath='{.status.userInfo.username}')"
+as=(--as="${me}" --as-group=wfe-conditions:finalizer-break-glass)
+while read -r group; do
+	if [[ -n "${group}" ]]; then
+		as+=(--as-group="${group}")
+	fi
+done < <("${kubectl[@]}" auth whoami -o jsonpath='{range .status.userInfo.groups[*]}{@}{"\n"}{end}')
 "${kubectl[@]}" get "${resource}" --all-namespaces \
 	-o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.metadata.finalizers}{"\n"}{end}' |
 	while read -r ns name finalizers; do
 		kept="$(echo "${finalizers}" | tr -d '[]"' | tr ',' '\n' | { grep -vxF -e "${finalizer}" -e "${audit_finalizer}" -e '' || true; } |
 			sed 's/.*/"&"/' | paste -sd, -)"
-		"${kubectl[@]}" patch "${resource}" "${name}" -n "${ns}" --type=merge -p "{\"metadata\":{\"finalizers\":[${kept}]}}"
+		"${kubectl[@]}" "${as[@]}" patch "${resource}" "${name}" -n "${ns}" --type=merge -p "{\"metadata\":{\"finalizers\":[${kept}]}}"
 	done

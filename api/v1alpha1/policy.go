@@ -117,6 +117,7 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 		return ExecutionPolicy{}, errors.New("execution policy: text after the JSON object")
 	}
 	var p ExecutionPolicy
+	digestSet := false // an explicit "false"
 	for k, v := range data {
 		switch k {
 		case PolicyKeyExecutionNamespace:
@@ -131,7 +132,9 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 			switch strings.TrimSpace(v) {
 			case "true":
 				p.RequireBundleDigest = true
-			case "false", "":
+			case "false":
+				digestSet = true
+			case "":
 			default:
 				return ExecutionPolicy{}, fmt.Errorf("execution policy %s: %q is not \"true\" or \"false\"", k, v)
 			}
@@ -140,6 +143,11 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 				PolicyKeyExecutionNamespace, PolicyKeyDefaultServiceAccount, PolicyKeyAllowedBundlePrefixes, PolicyKeyRequireBundleDigest,
 				PolicyKeyCorrelatingNamespaces)
 		}
+	}
+	if !p.RequireBundleDigest && !digestSet && p.ExecutionNamespace != "" {
+		// Unset in execution-namespace mode: every tenant's runs share one
+		// namespace and its runners, so only pinned bundles run there.
+		p.RequireBundleDigest = true
 	}
 	return p, nil
 }

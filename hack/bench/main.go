@@ -80,7 +80,7 @@ func main() {
 		cfg.ManagerEnv = append(cfg.ManagerEnv, v)
 		return nil
 	})
-	flag.Func("only", "Comma-separated steps to run (handlers, admission, unknown, propagation, economy, throughput, memory); default all.", func(v string) error {
+	flag.Func("only", "Comma-separated steps to run (handlers, admission, unknown, propagation, economy, throughput, memory, tenant); default all.", func(v string) error {
 		cfg.Only = strings.Split(v, ",")
 		return nil
 	})
@@ -113,6 +113,7 @@ type Results struct {
 	Propagate  Propagation `json:"propagation"`
 	Economy    Economy     `json:"writeEconomy"`
 	Memory     Memory      `json:"memory"`
+	Tenant     Tenant      `json:"tenant"`
 	Throughput Throughput  `json:"throughput"`
 	// Requests is what kube-apiserver served during each step, by verb and resource.
 	Requests map[string]map[string]float64 `json:"apiRequests"`
@@ -165,6 +166,7 @@ func run(cfg Config) error {
 		{"economy", "write economy per lifecycle", func(ctx context.Context) error { return b.lifecycleWrites(ctx, cfg, &res.Economy) }},
 		{"throughput", "throughput", func(ctx context.Context) (err error) { res.Throughput, err = b.throughput(ctx, cfg); return }},
 		{"memory", "memory at scale", func(ctx context.Context) (err error) { res.Memory, err = b.memory(ctx, cfg); return }},
+		{"tenant", "memory a tenant cannot exhaust", func(ctx context.Context) (err error) { res.Tenant, err = b.tenant(ctx); return }},
 	}
 	for _, s := range steps {
 		if !want(s.name) {

@@ -81,6 +81,10 @@ func printTable(w io.Writer, r *Results) {
 	row(fmt.Sprintf("Memory, %d WEs + %d PipelineRuns", mm.WorkflowExecutions, mm.OurPipelineRuns), fmt.Sprintf("RSS %.0f MiB (heap %.0f MiB); idle CPU %.1f%%", mm.RSSMiB, mm.HeapMiB, mm.IdleCPUPercent),
 		fmt.Sprintf("+%d unrelated PipelineRuns: RSS %.0f MiB (heap %.0f MiB)", mm.UnrelatedRuns, mm.RSSWithOther, mm.HeapWithOther),
 		fmt.Sprintf("%.2f", ratio(mm.RSSWithOther, mm.RSSMiB)), "< 150 MiB, flat", math.Max(mm.RSSMiB, mm.RSSWithOther) < 150 && flat)
+	tn := r.Tenant
+	row(fmt.Sprintf("Tenant, %d maximal WEs + %d padded PipelineRuns", tn.MaximalWorkflowExecutions, tn.PaddedPipelineRuns),
+		fmt.Sprintf("peak heap in use %.0f MiB", tn.PeakHeapMiB), "parameters at the CRD's bounds; our selector label, 60 more of our prefix, 32 KiB annotations",
+		"", fmt.Sprintf("< %.0f MiB", tn.LimitMiB), tn.PeakHeapMiB > 0 && tn.PeakHeapMiB < tn.LimitMiB)
 	t := r.Throughput
 	row(fmt.Sprintf("Throughput, %d in flight", t.InFlight), fmt.Sprintf("%.1f lifecycles/s (%d in %.0f s; each %s)", t.PerSecond, t.Lifecycles, t.Seconds, lat(t.Latency)),
 		fmt.Sprintf("CPU per lifecycle: manager %.1f ms, kube-apiserver %.1f ms, etcd %.1f ms, this program %.1f ms", t.ManagerCPUms, t.APIServerMs, t.EtcdMs, t.BenchCPUms),

@@ -17,6 +17,7 @@ limitations under the License.
 package security
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -123,4 +124,43 @@ func TestABundleAdmittedWhileThePolicyWasAbsentIsRefusedByTheReconciler(t *testi
 	assert.Contains(t, c.Message, `bundle "quay.io/elsewhere/restart:v1" is outside the repositories the execution policy allows (registry.example.com/team-a, ghcr.io/acme)`)
 	assert.Equal(t, wfev1.FailureReasonForbidden, we.Status.FailureDetails.Reason)
 	assert.Nil(t, we.Status.PipelineRunRef, "no PipelineRun was created")
+}
+
+// In execution-namespace mode every tenant's runs share one namespace and its
+// runners: an unset requireBundleDigest means true there, an explicit false
+// holds. The apiserver and the manager read the same text alike.
+func TestAnUnsetDigestRuleRequiresDigestsInExecutionNamespaceMode(t *testing.T) {
+	namespace(t, "shared-d", "runner")
+	unpinned, pinned := "quay.io/x/y:v1", "quay.io/x/y:v1"+digest
+	for _, tc := range []struct {
+		name, text   string
+		pinnedNeeded bool
+	}{
+		{"unset: digests required", `{"executionNamespace": "shared-d", "requireBundleDigest": ""}`, true},
+		{"absent: digests required", `{"executionNamespace": "shared-d"}`, true},
+		{"an explicit false holds", `{"executionNamespace": "shared-d", "requireBundleDigest": "false"}`, false},
+		{"unset without an execution namespace: not required", `{"requireBundleDigest": ""}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := wfev1.ParseExecutionPolicy(tc.text)
+			require.NoError(t, err)
+			require.NoError(t, cp.SetExecutionPolicyText(t.Context(), tc.text))
+			current = p
+			t.Cleanup(func() {
+				require.NoError(t, cp.SetExecutionPolicy(context.Background(), wfev1.ExecutionPolicy{}))
+				current = wfev1.ExecutionPolicy{}
+				enforced(t, current)
+			})
+			enforced(t, p)
+			assert.Equal(t, tc.pinnedNeeded, p.RequireBundleDigest, "the manager's reading")
+			admits(t, cp.Client, newWE("default", "", pinned), true)
+			msg := admits(t, cp.Client, newWE("default", "", unpinned), !tc.pinnedNeeded)
+			if tc.pinnedNeeded {
+				assert.Contains(t, msg, "is not pinned by digest")
+				assert.Error(t, p.CheckBundle(unpinned))
+			} else {
+				assert.NoError(t, p.CheckBundle(unpinned))
+			}
+		})
+	}
 }

@@ -157,6 +157,12 @@ func (cp *ControlPlane) ManagerKubeconfig() (string, error) {
 // or, without the product installed, a policy object of that name that
 // nothing binds (the manager reads it; the apiserver enforces nothing).
 func (cp *ControlPlane) SetExecutionPolicy(ctx context.Context, p wfev1.ExecutionPolicy) error {
+	return cp.SetExecutionPolicyText(ctx, p.JSON())
+}
+
+// SetExecutionPolicyText is SetExecutionPolicy with the variable's text as
+// written, for what ExecutionPolicy cannot say (a key left unset).
+func (cp *ControlPlane) SetExecutionPolicyText(ctx context.Context, text string) error {
 	// The manager's lease lives in the install namespace.
 	ns := &corev1.Namespace{ObjectMeta: objectMeta("", wfev1.InstallNamespace)}
 	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -166,12 +172,12 @@ func (cp *ControlPlane) SetExecutionPolicy(ctx context.Context, p wfev1.Executio
 		vap := &admissionregistrationv1.ValidatingAdmissionPolicy{}
 		err := cp.Client.Get(ctx, client.ObjectKey{Name: wfev1.ExecutionPolicyName}, vap)
 		if apierrors.IsNotFound(err) {
-			return cp.Client.Create(ctx, unboundPolicy(p))
+			return cp.Client.Create(ctx, unboundPolicy(text))
 		}
 		if err != nil {
 			return fmt.Errorf("get execution policy: %w", err)
 		}
-		v := admissionregistrationv1.Variable{Name: wfev1.ExecutionPolicyVariable, Expression: p.JSON()}
+		v := admissionregistrationv1.Variable{Name: wfev1.ExecutionPolicyVariable, Expression: text}
 		i := slices.IndexFunc(vap.Spec.Variables, func(v admissionregistrationv1.Variable) bool { return v.Name == wfev1.ExecutionPolicyVariable })
 		if i < 0 {
 			vap.Spec.Variables = append([]admissionregistrationv1.Variable{v}, vap.Spec.Variables...)
@@ -183,7 +189,7 @@ func (cp *ControlPlane) SetExecutionPolicy(ctx context.Context, p wfev1.Executio
 }
 
 // unboundPolicy holds the execution policy where no product is installed.
-func unboundPolicy(p wfev1.ExecutionPolicy) *admissionregistrationv1.ValidatingAdmissionPolicy {
+func unboundPolicy(text string) *admissionregistrationv1.ValidatingAdmissionPolicy {
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
 		ObjectMeta: objectMeta("", wfev1.ExecutionPolicyName),
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
@@ -194,7 +200,7 @@ func unboundPolicy(p wfev1.ExecutionPolicy) *admissionregistrationv1.ValidatingA
 						Resources: []string{"workflowexecutions"}},
 				},
 			}}},
-			Variables:   []admissionregistrationv1.Variable{{Name: wfev1.ExecutionPolicyVariable, Expression: p.JSON()}},
+			Variables:   []admissionregistrationv1.Variable{{Name: wfev1.ExecutionPolicyVariable, Expression: text}},
 			Validations: []admissionregistrationv1.Validation{{Expression: "true"}},
 		},
 	}
