@@ -49,6 +49,14 @@ type PipelineRunOptions struct {
 	// InstallNamespace is the controller's own namespace, where no run may
 	// go: a pod there could use the controller's ServiceAccount.
 	InstallNamespace string
+	// WatchedNamespaces are those whose PipelineRuns the cache holds; nil is
+	// every namespace (ExecutionPolicy.WatchedNamespaces at start).
+	WatchedNamespaces []string
+}
+
+// watches says whether the cache holds PipelineRuns of namespace.
+func (o PipelineRunOptions) watches(namespace string) bool {
+	return o.WatchedNamespaces == nil || slices.Contains(o.WatchedNamespaces, namespace)
 }
 
 // PipelineRunName is deterministic for a WorkflowExecution, so that a restart

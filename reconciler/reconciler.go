@@ -283,6 +283,12 @@ func (r *Reconciler) refuse(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRu
 // seen a PipelineRun created a moment ago.
 func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecution) (*tektonv1.PipelineRun, error) {
 	key := client.ObjectKey{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}
+	if !r.Options.watches(key.Namespace) {
+		// A run started under an earlier execution namespace: never reported
+		// as deleted; retried until the policy lists its namespace again.
+		return nil, fmt.Errorf("PipelineRun %s is in namespace %s, which this manager no longer watches: list it in the execution policy's previousExecutionNamespaces until its runs finish",
+			key, key.Namespace)
+	}
 	pr := &tektonv1.PipelineRun{}
 	err := r.Client.Get(ctx, key, pr)
 	if apierrors.IsNotFound(err) && we.Status.PipelineRunRef != nil {

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -82,7 +83,12 @@ const (
 	PolicyKeyAllowedBundlePrefixes = "allowedBundlePrefixes"
 	PolicyKeyRequireBundleDigest   = "requireBundleDigest"
 	PolicyKeyCorrelatingNamespaces = "correlatingNamespaces"
+	PolicyKeyPreviousNamespaces    = "previousExecutionNamespaces"
 )
+
+// AnyNamespace in previousExecutionNamespaces stands for the WorkflowExecutions'
+// own namespaces: runs started before a switch from own-namespace mode.
+const AnyNamespace = "*"
 
 // ExecutionPolicy is where PipelineRuns run, as whom by default, and which
 // bundles may run.
@@ -102,6 +108,11 @@ type ExecutionPolicy struct {
 	// (kubernaut runs both in its own namespace); elsewhere the creator needs
 	// the correlate permission on that RemediationRequest.
 	CorrelatingNamespaces []string
+	// PreviousExecutionNamespaces are where runs started under an earlier
+	// executionNamespace may still be going: the manager keeps watching them
+	// (AnyNamespace: every namespace) so that those runs are followed to
+	// their end, never reported as deleted.
+	PreviousExecutionNamespaces []string
 }
 
 // ParseExecutionPolicy reads the policy's text: one JSON object of strings.
@@ -128,6 +139,8 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 			p.AllowedBundlePrefixes = splitPrefixes(v)
 		case PolicyKeyCorrelatingNamespaces:
 			p.CorrelatingNamespaces = splitList(v)
+		case PolicyKeyPreviousNamespaces:
+			p.PreviousExecutionNamespaces = splitList(v)
 		case PolicyKeyRequireBundleDigest:
 			switch strings.TrimSpace(v) {
 			case "true":
@@ -139,9 +152,9 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 				return ExecutionPolicy{}, fmt.Errorf("execution policy %s: %q is not \"true\" or \"false\"", k, v)
 			}
 		default:
-			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s, %s)", k,
+			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s, %s, %s)", k,
 				PolicyKeyExecutionNamespace, PolicyKeyDefaultServiceAccount, PolicyKeyAllowedBundlePrefixes, PolicyKeyRequireBundleDigest,
-				PolicyKeyCorrelatingNamespaces)
+				PolicyKeyCorrelatingNamespaces, PolicyKeyPreviousNamespaces)
 		}
 	}
 	if !p.RequireBundleDigest && !digestSet && p.ExecutionNamespace != "" {
@@ -160,6 +173,7 @@ func (p ExecutionPolicy) JSON() string {
 		PolicyKeyAllowedBundlePrefixes: strings.Join(p.AllowedBundlePrefixes, ","),
 		PolicyKeyRequireBundleDigest:   strconv.FormatBool(p.RequireBundleDigest),
 		PolicyKeyCorrelatingNamespaces: strings.Join(p.CorrelatingNamespaces, ","),
+		PolicyKeyPreviousNamespaces:    strings.Join(p.PreviousExecutionNamespaces, ","),
 	})
 	if err != nil {
 		panic(err) // a map of strings always marshals
@@ -186,6 +200,22 @@ func splitPrefixes(v string) []string {
 	for _, s := range splitList(v) {
 		if s = strings.TrimSuffix(s, "/"); s != "" {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// WatchedNamespaces are the namespaces whose PipelineRuns the manager must
+// see: the execution namespace and the previous ones; nil means every
+// namespace (own-namespace mode, or AnyNamespace among the previous).
+func (p ExecutionPolicy) WatchedNamespaces() []string {
+	if p.ExecutionNamespace == "" || slices.Contains(p.PreviousExecutionNamespaces, AnyNamespace) {
+		return nil
+	}
+	out := []string{p.ExecutionNamespace}
+	for _, ns := range p.PreviousExecutionNamespaces {
+		if !slices.Contains(out, ns) {
+			out = append(out, ns)
 		}
 	}
 	return out

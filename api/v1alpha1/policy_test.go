@@ -74,12 +74,32 @@ func TestTheExecutionPolicyParsesWhatTheAdmissionPolicyHolds(t *testing.T) {
 	}
 }
 
+func TestTheManagerWatchesTheNamespacesWhereRunsMayStillGo(t *testing.T) {
+	cases := []struct {
+		name   string
+		policy wfev1.ExecutionPolicy
+		want   []string
+	}{
+		{name: "own-namespace mode watches every namespace"},
+		{name: "an execution namespace alone", policy: wfev1.ExecutionPolicy{ExecutionNamespace: "b"}, want: []string{"b"}},
+		{name: "and the previous ones, once each",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "b", PreviousExecutionNamespaces: []string{"a", "b", "a"}}, want: []string{"b", "a"}},
+		{name: "runs still in their own namespaces need every namespace",
+			policy: wfev1.ExecutionPolicy{ExecutionNamespace: "b", PreviousExecutionNamespaces: []string{wfev1.AnyNamespace}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.policy.WatchedNamespaces())
+		})
+	}
+}
+
 func TestTheExecutionPolicySaysWhatTheWebhookRecords(t *testing.T) {
 	assert.Equal(t, "team-a", wfev1.ExecutionPolicy{}.RunNamespace("team-a"))
 	assert.Equal(t, "runs", wfev1.ExecutionPolicy{ExecutionNamespace: "runs"}.RunNamespace("team-a"))
 	assert.Equal(t, wfev1.TektonDefaultServiceAccount, wfev1.ExecutionPolicy{}.DefaultRunAs())
 	assert.Equal(t, "runner", wfev1.ExecutionPolicy{DefaultServiceAccount: "runner"}.DefaultRunAs())
-	assert.JSONEq(t, `{"executionNamespace":"","defaultServiceAccount":"","allowedBundlePrefixes":"","requireBundleDigest":"false","correlatingNamespaces":""}`,
+	assert.JSONEq(t, `{"executionNamespace":"","defaultServiceAccount":"","allowedBundlePrefixes":"","requireBundleDigest":"false","correlatingNamespaces":"","previousExecutionNamespaces":""}`,
 		wfev1.ExecutionPolicy{}.JSON(), "every key, every value a string: the CEL literal is a map(string, string)")
 
 	we := &wfev1.WorkflowExecution{}

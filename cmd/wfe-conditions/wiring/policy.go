@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -84,17 +85,18 @@ func (s policySource) ExecutionPolicy(ctx context.Context) (wfev1.ExecutionPolic
 	return getPolicy(ctx, s.reader, s.name)
 }
 
-// healthy fails the liveness probe once the policy's executionNamespace no
-// longer is the one this process started with, so that the kubelet restarts
-// it into the new one; until then the reconciler creates nothing.
+// healthy fails the liveness probe once the policy's executionNamespace, or
+// the namespaces it watches, no longer are those this process started with,
+// so that the kubelet restarts it into the new ones; until then the
+// reconciler creates nothing.
 func (s policySource) healthy(req *http.Request) error {
 	p, err := s.ExecutionPolicy(req.Context())
 	if err != nil {
 		// Reported on every creation attempt; restarting would not help.
 		return nil
 	}
-	if p.ExecutionNamespace != s.started.ExecutionNamespace {
-		return errors.New("the execution policy's executionNamespace changed: restart to apply it")
+	if p.ExecutionNamespace != s.started.ExecutionNamespace || !slices.Equal(p.WatchedNamespaces(), s.started.WatchedNamespaces()) {
+		return errors.New("the execution policy's executionNamespace or previousExecutionNamespaces changed: restart to apply it")
 	}
 	return nil
 }

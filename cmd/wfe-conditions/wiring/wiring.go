@@ -85,9 +85,13 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	prCache := cache.ByObject{Label: reconciler.PipelineRunSelector(), Transform: reconciler.TrimPipelineRun}
-	if policy.ExecutionNamespace != "" {
-		// Only there: the execution-namespace overlay grants PipelineRuns there only.
-		prCache.Namespaces = map[string]cache.Config{policy.ExecutionNamespace: {}}
+	if watched := policy.WatchedNamespaces(); watched != nil {
+		// Only there: the execution-namespace overlay grants PipelineRuns there
+		// (and in the previous execution namespaces) only.
+		prCache.Namespaces = map[string]cache.Config{}
+		for _, ns := range watched {
+			prCache.Namespaces[ns] = cache.Config{}
+		}
 	}
 	metricsCert := &servingCert{dir: o.WebhookCertDir}
 	lease := o.LeaseDuration
@@ -147,6 +151,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 			ExecutionNamespace: policy.ExecutionNamespace,
 			PipelineSource:     o.PipelineSource,
 			InstallNamespace:   o.InstallNamespace,
+			WatchedNamespaces:  policy.WatchedNamespaces(),
 		},
 		Policy: policies,
 	}
