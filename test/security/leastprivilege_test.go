@@ -56,8 +56,9 @@ func TestTheExecutionNamespaceOverlayGrantsPipelineRunsThereOnlyAndThatIsEnough(
 	assert.False(t, canI("get", "taskruns.tekton.dev", "-n", "team-a"))
 
 	cp.StartManager(t)
-	// The webhook records the overlay's execution namespace.
-	we := bareWE("team-a", anyBundle, wetest.ServiceAccount("runner"))
+	// The webhook records the overlay's execution namespace; there, bundles
+	// must be pinned (requireBundleDigest unset).
+	we := bareWE("team-a", anyBundle+digest, wetest.ServiceAccount("runner"))
 	require.NoError(t, cp.Client.Create(ctx, we))
 	assert.Equal(t, "kubernaut-workflows", we.Spec.ExecutionConfig.Namespace)
 	got := &wfev1.WorkflowExecution{}
