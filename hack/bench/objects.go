@@ -36,7 +36,9 @@ const tasks = 3
 
 // newWE is a WorkflowExecution as the remediation orchestrator creates one.
 func newWE(ns, name string) *wfev1.WorkflowExecution {
-	return wetest.New(ns, name,
+	// Where and as whom are recorded here: the product's webhook is
+	// registered only while admission is measured.
+	return wetest.New(ns, name, wetest.RunIn(ns), wetest.ServiceAccount(wfev1.TektonDefaultServiceAccount),
 		wetest.Workflow("increase-memory-and-restart", "v1.2.0", "quay.io/kubernaut/workflows/increase-memory-and-restart:v1.2.0"),
 		wetest.Target(ns+"/deployment/payment-api"),
 		wetest.Params(map[string]string{"TARGET_NAMESPACE": ns, "MEMORY_LIMIT": "1Gi"}),

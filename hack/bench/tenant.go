@@ -136,6 +136,7 @@ func maximalWE(ns string, i int) *wfev1.WorkflowExecution {
 	return wetest.New(ns, fmt.Sprintf("max-%d", i),
 		wetest.Workflow("increase-memory-and-restart", "v1.2.0", "quay.io/kubernaut/workflows/increase-memory-and-restart:v1.2.0"),
 		wetest.Target(ns+"/deployment/payment-api"), wetest.Params(params),
+		wetest.RunIn(ns), wetest.ServiceAccount(wfev1.TektonDefaultServiceAccount),
 		wetest.Analysis(0.92, strings.Repeat("r", 2000)))
 }
 
