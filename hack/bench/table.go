@@ -70,8 +70,9 @@ func printTable(w io.Writer, r *Results) {
 	}{{"success", r.Economy.Success}, {"failure", r.Economy.Failure}} {
 		row(fmt.Sprintf("Writes per lifecycle, %s path (%d)", l.name, l.l.Lifecycles),
 			fmt.Sprintf("%.2f status + %.2f other (max %d)", l.l.StatusWrites, l.l.OtherWrites, l.l.MaxWrites),
-			fmt.Sprintf("%.2f transitions", l.l.Transitions), fmt.Sprintf("%.2f", ratio(l.l.StatusWrites+l.l.OtherWrites, l.l.Transitions)),
-			"≤ 1 write per transition", l.l.StatusWrites+l.l.OtherWrites <= l.l.Transitions+1e-9)
+			fmt.Sprintf("%.2f transitions", l.l.Transitions), fmt.Sprintf("%.2f", ratio(l.l.StatusWrites, l.l.Transitions)),
+			"≤ 1 status write per transition; ≤ 2 other (the audit finalizer on and off)",
+			l.l.StatusWrites <= l.l.Transitions+1e-9 && l.l.OtherWrites <= auditFinalizerWrites+1e-9)
 	}
 	i := r.Economy.Idle
 	row(fmt.Sprintf("Idle %.0f s, %d running", i.Seconds, i.Running), fmt.Sprintf("%d WE writes, %d PipelineRun writes, %.0f reconciles, CPU %.1f%%", i.WEWrites, i.PRWrites, i.Reconciles, i.CPUPercent),
@@ -90,6 +91,10 @@ func printTable(w io.Writer, r *Results) {
 		fmt.Sprintf("CPU per lifecycle: manager %.1f ms, kube-apiserver %.1f ms, etcd %.1f ms, this program %.1f ms", t.ManagerCPUms, t.APIServerMs, t.EtcdMs, t.BenchCPUms),
 		fmt.Sprintf("%.2f", ratio(t.ManagerCPUms, t.APIServerMs)), "manager CPU below the apiserver's", t.ManagerCPUms < t.APIServerMs)
 }
+
+// auditFinalizerWrites are the metadata writes of a lifecycle with auditing
+// on: the audit finalizer added before the PipelineRun, removed once audited.
+const auditFinalizerWrites = 2
 
 func lat(l Latency) string { return fmt.Sprintf("%.1f / %.1f ms", l.P50, l.P99) }
 
