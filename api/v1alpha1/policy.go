@@ -128,7 +128,7 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 		return ExecutionPolicy{}, errors.New("execution policy: text after the JSON object")
 	}
 	var p ExecutionPolicy
-	digestSet := false // an explicit "false"
+	digestSet := false // "true" or "false", not left unset
 	for k, v := range data {
 		switch k {
 		case PolicyKeyExecutionNamespace:
@@ -142,14 +142,9 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 		case PolicyKeyPreviousNamespaces:
 			p.PreviousExecutionNamespaces = splitList(v)
 		case PolicyKeyRequireBundleDigest:
-			switch strings.TrimSpace(v) {
-			case "true":
-				p.RequireBundleDigest = true
-			case "false":
-				digestSet = true
-			case "":
-			default:
-				return ExecutionPolicy{}, fmt.Errorf("execution policy %s: %q is not \"true\" or \"false\"", k, v)
+			var err error
+			if p.RequireBundleDigest, digestSet, err = parseDigestRule(v); err != nil {
+				return ExecutionPolicy{}, err
 			}
 		default:
 			return ExecutionPolicy{}, fmt.Errorf("execution policy: unknown key %q (known: %s, %s, %s, %s, %s, %s)", k,
@@ -163,6 +158,19 @@ func ParseExecutionPolicy(text string) (ExecutionPolicy, error) {
 		p.RequireBundleDigest = true
 	}
 	return p, nil
+}
+
+// parseDigestRule reads requireBundleDigest: "true", "false", or "" (unset).
+func parseDigestRule(v string) (require, set bool, err error) {
+	switch strings.TrimSpace(v) {
+	case "true":
+		return true, true, nil
+	case "false":
+		return false, true, nil
+	case "":
+		return false, false, nil
+	}
+	return false, false, fmt.Errorf("execution policy %s: %q is not \"true\" or \"false\"", PolicyKeyRequireBundleDigest, v)
 }
 
 // JSON is the policy as the admission policy's variable holds it.
