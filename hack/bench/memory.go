@@ -62,16 +62,7 @@ func (b *bench) memory(ctx context.Context, cfg Config) (Memory, error) {
 	add := cfg.Scale - len(existing.Items)
 	// Their PipelineRuns are created, not run: a running one costs the cache
 	// a few hundred bytes more, and the run twice the time.
-	var mu sync.Mutex
-	started := map[string]bool{}
-	isCreated := conditionIs(wfev1.ConditionTektonPipelineCreated, metav1.ConditionTrue)
-	b.wes.onEvent(scaleNS, func(_ time.Time, typ watch.EventType, o client.Object) {
-		if typ != watch.Deleted && isCreated(o) {
-			mu.Lock()
-			started[o.GetName()] = true
-			mu.Unlock()
-		}
-	})
+	created := b.countCreated(scaleNS)
 	say("  %d more WorkflowExecutions, to %d", add, cfg.Scale)
 	began := time.Now()
 	if err := parallel(add, 8, func(i int) error {
@@ -80,9 +71,7 @@ func (b *bench) memory(ctx context.Context, cfg Config) (Memory, error) {
 		return Memory{}, err
 	}
 	if err := poll(ctx, 15*time.Minute, "every new WorkflowExecution with its PipelineRun", func() (bool, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(started) >= add, nil
+		return created() >= add, nil
 	}); err != nil {
 		return Memory{}, err
 	}
@@ -123,6 +112,26 @@ func (b *bench) memory(ctx context.Context, cfg Config) (Memory, error) {
 	}
 	m.IdleCPUPercent, m.PeakRSSMiB = percent(u1.CPU-u0.CPU, window.Seconds()), mib(u1.PeakRS)
 	return m, nil
+}
+
+// countCreated counts the WorkflowExecutions of namespace whose PipelineRun a
+// watch event showed created; the returned function reads the count.
+func (b *bench) countCreated(namespace string) func() int {
+	var mu sync.Mutex
+	created := map[string]bool{}
+	isCreated := conditionIs(wfev1.ConditionTektonPipelineCreated, metav1.ConditionTrue)
+	b.wes.onEvent(namespace, func(_ time.Time, typ watch.EventType, o client.Object) {
+		if typ != watch.Deleted && isCreated(o) {
+			mu.Lock()
+			created[o.GetName()] = true
+			mu.Unlock()
+		}
+	})
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(created)
+	}
 }
 
 // footprint is the manager's resident memory and in-use heap, in MiB.

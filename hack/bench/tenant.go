@@ -24,9 +24,6 @@ import (
 	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
@@ -57,24 +54,13 @@ func (b *bench) tenant(ctx context.Context) (Tenant, error) {
 		return t, err
 	}
 	peak, stop := b.sampleHeap(ctx)
-	var mu sync.Mutex
-	created := map[string]bool{}
-	isCreated := conditionIs(wfev1.ConditionTektonPipelineCreated, metav1.ConditionTrue)
-	b.wes.onEvent(tenantNS, func(_ time.Time, typ watch.EventType, o client.Object) {
-		if typ != watch.Deleted && isCreated(o) {
-			mu.Lock()
-			created[o.GetName()] = true
-			mu.Unlock()
-		}
-	})
+	created := b.countCreated(tenantNS)
 	say("  %d WorkflowExecutions with parameters at the CRD's bounds", maximalWEs)
 	if err := parallel(maximalWEs, 8, func(i int) error { return b.c.Create(ctx, maximalWE(tenantNS, i)) }); err != nil {
 		return t, err
 	}
 	if err := poll(ctx, 10*time.Minute, "every maximal WorkflowExecution with its PipelineRun", func() (bool, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(created) >= maximalWEs, nil
+		return created() >= maximalWEs, nil
 	}); err != nil {
 		return t, err
 	}
