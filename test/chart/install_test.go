@@ -27,7 +27,6 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,6 +35,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 const (
@@ -133,16 +133,9 @@ metrics: {serviceMonitor: {enabled: true}, prometheusRule: {enabled: true}}`))
 
 	// Uninstalling removes the release's objects but keeps the CRD, and with
 	// it the WorkflowExecutions.
-	we := &wfev1.WorkflowExecution{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "survives-uninstall"},
-		Spec: wfev1.WorkflowExecutionSpec{
-			RemediationRequestRef: corev1.ObjectReference{APIVersion: "remediation.kubernaut.ai/v1alpha1", Kind: "RemediationRequest", Name: "rr", Namespace: "default"},
-			WorkflowRef:           wfev1.WorkflowRef{WorkflowID: "restart", Version: "v1.0.0", ContainerImage: "ghcr.io/acme/workflows/restart:v1.0.0"},
-			TargetResource:        "default/deployment/web",
-			// No webhook runs here: the creator records where and as whom.
-			ExecutionConfig: &wfev1.ExecutionConfig{Namespace: "default", ServiceAccountName: "default"},
-		},
-	}
+	// No webhook runs here: the creator records where and as whom.
+	we := wetest.New("default", "survives-uninstall", wetest.Workflow("restart", "v1.0.0", "ghcr.io/acme/workflows/restart:v1.0.0"),
+		wetest.RunIn("default"), wetest.ServiceAccount(wfev1.TektonDefaultServiceAccount))
 	require.NoError(t, cp.Client.Create(ctx, we))
 	_, err = action.NewUninstall(cfg).Run(releaseName)
 	require.NoError(t, err)

@@ -32,13 +32,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	coordinationv1 "k8s.io/api/coordination/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
@@ -96,12 +96,9 @@ func (r *replica) reconciles(t *testing.T) int {
 
 func createdWE(t *testing.T, cp *controlplane.ControlPlane, name string) {
 	t.Helper()
-	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name},
-		Spec: wfev1.WorkflowExecutionSpec{RemediationRequestRef: corev1.ObjectReference{Name: "rr"},
-			WorkflowRef:    wfev1.WorkflowRef{WorkflowID: "w", Version: "1", ContainerImage: "registry.example/w:1"},
-			TargetResource: "default/deployment/web",
-			// These managers register no webhook: the creator records both.
-			ExecutionConfig: &wfev1.ExecutionConfig{Namespace: "default", ServiceAccountName: "default"}}}
+	// These managers register no webhook: the creator records where and as whom.
+	we := wetest.New("default", name, wetest.Workflow("w", "1", "registry.example/w:1"),
+		wetest.RunIn("default"), wetest.ServiceAccount(wfev1.TektonDefaultServiceAccount))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
 	require.Eventually(t, func() bool {
 		got := &wfev1.WorkflowExecution{}

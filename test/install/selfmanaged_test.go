@@ -37,6 +37,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // projectSecret copies the Secret's certificate into dir whenever it changes,
@@ -107,10 +108,7 @@ func TestSelfManagedCertificatesAreCreatedInjectedAndRotated(t *testing.T) {
 		return len(cfg.Webhooks[0].ClientConfig.CABundle) > 0 && len(cfg.Webhooks[1].ClientConfig.CABundle) > 0
 	}, 10*time.Second, 100*time.Millisecond, "the CA bundle is injected into both webhooks")
 
-	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "self-managed-probe"},
-		Spec: wfev1.WorkflowExecutionSpec{RemediationRequestRef: corev1.ObjectReference{Name: "rr"},
-			WorkflowRef:    wfev1.WorkflowRef{WorkflowID: "w", Version: "1", ContainerImage: "registry.example/w:1"},
-			TargetResource: "default/deployment/web"}}
+	we := wetest.New("default", "self-managed-probe", wetest.Workflow("w", "1", "registry.example/w:1"))
 	require.NoError(t, cp.Client.Create(ctx, we))
 	assert.Equal(t, "w", we.Labels[wfev1.LabelWorkflowID], "the apiserver called the webhook with the injected CA")
 	assert.True(t, statusWriteCompletes(t, cp, we.Name), "the /status webhook completed the conditions")
