@@ -38,8 +38,8 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
-	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // replica is a manager process of its own.
