@@ -27,7 +27,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
@@ -84,6 +88,11 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 		}
 	}
 
+	// v0.1.0 had no admission policies; its CRD has no
+	// spec.executionConfig.namespace, which the execution policy requires.
+	executionBinding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: wfev1.ExecutionPolicyName}}
+	removeBinding := func() { require.NoError(t, client.IgnoreNotFound(e.cp.Client.Delete(ctx, executionBinding))) }
+	removeBinding()
 	applyCRD(oldCRD)
 	rec := e.record(t)
 	old := e.startManagerBinary(t, oldBin)
@@ -92,6 +101,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 
 	began := time.Now()
 	applyCRD(newCRD)
+	require.NoError(t, e.cp.InstallProduct(ctx)) // the manifests: the admission policies again
 	old.stop(t)
 	upgraded := e.startManager(t)
 	upgradeGap := time.Since(began)
@@ -108,6 +118,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	time.Sleep(time.Second)
 	began = time.Now()
 	upgraded.stop(t)
+	removeBinding() // as docs/operations.md says for a rollback to v0.1.0
 	applyCRD(oldCRD)
 	e.startManagerBinary(t, oldBin)
 	rollbackGap := time.Since(began)
