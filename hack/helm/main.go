@@ -24,9 +24,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/lint"
@@ -67,6 +69,11 @@ func run(args []string) error {
 	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
 	install.DryRun, install.ClientOnly, install.Replace = true, true, true
 	install.ReleaseName, install.Namespace = "wfe-conditions", *namespace
+	// Client-only, Helm assumes Kubernetes v1.20: render for the oldest the
+	// chart supports instead.
+	if install.KubeVersion, err = floor(c.Metadata.KubeVersion); err != nil {
+		return err
+	}
 	rel, err := install.Run(c, vals)
 	if err != nil {
 		return err
@@ -86,4 +93,14 @@ func lintChart(dir, namespace string, vals map[string]any) error {
 	}
 	fmt.Printf("%s: linted, %d informational message(s)\n", dir, len(linter.Messages))
 	return nil
+}
+
+// floor is the lowest version a kubeVersion constraint of the form
+// ">=X.Y.Z-0" admits.
+func floor(constraint string) (*chartutil.KubeVersion, error) {
+	v, ok := strings.CutPrefix(constraint, ">=")
+	if !ok {
+		return nil, fmt.Errorf("Chart.yaml kubeVersion %q: want >=X.Y.Z-0", constraint)
+	}
+	return chartutil.ParseKubeVersion("v" + strings.TrimSuffix(v, "-0"))
 }

@@ -20,7 +20,9 @@ limitations under the License.
 package chart
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -69,6 +71,17 @@ func template(c *chart.Chart, vals map[string]any) (*release.Release, error) {
 	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
 	install.DryRun, install.ClientOnly, install.Replace = true, true, true
 	install.ReleaseName, install.Namespace = releaseName, namespace
+	// Client-only, Helm assumes Kubernetes v1.20: render for the oldest the
+	// chart supports, as a cluster of that version would.
+	v, ok := strings.CutPrefix(c.Metadata.KubeVersion, ">=")
+	if !ok {
+		return nil, fmt.Errorf("Chart.yaml kubeVersion %q: want >=X.Y.Z-0", c.Metadata.KubeVersion)
+	}
+	kv, err := chartutil.ParseKubeVersion("v" + strings.TrimSuffix(v, "-0"))
+	if err != nil {
+		return nil, err
+	}
+	install.KubeVersion = kv
 	return install.Run(c, vals)
 }
 
