@@ -100,7 +100,7 @@ func lintChart(dir, namespace string, vals map[string]any) error {
 func floor(constraint string) (*chartutil.KubeVersion, error) {
 	v, ok := strings.CutPrefix(constraint, ">=")
 	if !ok {
-		return nil, fmt.Errorf("Chart.yaml kubeVersion %q: want >=X.Y.Z-0", constraint)
+		return nil, fmt.Errorf("the chart's kubeVersion %q: want >=X.Y.Z-0", constraint)
 	}
 	return chartutil.ParseKubeVersion("v" + strings.TrimSuffix(v, "-0"))
 }

@@ -75,7 +75,7 @@ func template(c *chart.Chart, vals map[string]any) (*release.Release, error) {
 	// chart supports, as a cluster of that version would.
 	v, ok := strings.CutPrefix(c.Metadata.KubeVersion, ">=")
 	if !ok {
-		return nil, fmt.Errorf("Chart.yaml kubeVersion %q: want >=X.Y.Z-0", c.Metadata.KubeVersion)
+		return nil, fmt.Errorf("the chart's kubeVersion %q: want >=X.Y.Z-0", c.Metadata.KubeVersion)
 	}
 	kv, err := chartutil.ParseKubeVersion("v" + strings.TrimSuffix(v, "-0"))
 	if err != nil {
