@@ -91,9 +91,19 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	// v0.1.0 had no admission policies; its CRD has no
 	// spec.executionConfig.namespace, which the execution policy requires.
 	executionBinding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: wfev1.ExecutionPolicyName}}
-	removeBinding := func() { require.NoError(t, client.IgnoreNotFound(e.cp.Client.Delete(ctx, executionBinding))) }
+	removeBinding := func() {
+		require.NoError(t, client.IgnoreNotFound(e.cp.Client.Delete(ctx, executionBinding)))
+	}
+	// The apiserver's admission sees a binding's deletion through an
+	// informer: wait until a create passes, dry-run.
+	admitted := func() {
+		require.Eventually(t, func() bool {
+			return e.cp.Client.Create(ctx, newWE("probe"), client.DryRunAll) == nil
+		}, 10*time.Second, 50*time.Millisecond, "creates pass once the execution policy's binding is gone")
+	}
 	removeBinding()
 	applyCRD(oldCRD)
+	admitted()
 	rec := e.record(t)
 	old := e.startManagerBinary(t, oldBin)
 	create(0, 20)
@@ -120,6 +130,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	upgraded.stop(t)
 	removeBinding() // as docs/operations.md says for a rollback to v0.1.0
 	applyCRD(oldCRD)
+	admitted()
 	e.startManagerBinary(t, oldBin)
 	rollbackGap := time.Since(began)
 	took = e.waitAllComplete(t, 30, 3*time.Minute)
