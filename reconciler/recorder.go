@@ -119,6 +119,19 @@ func (r *Recorder) Start(ctx context.Context) error {
 	return nil
 }
 
+// Flush sends what is queued now, for a process about to end that never
+// started the Recorder.
+func (r *Recorder) Flush(ctx context.Context) {
+	for {
+		select {
+		case e := <-r.queue:
+			r.send(ctx, e)
+		default:
+			return
+		}
+	}
+}
+
 // NeedLeaderElection is false: whoever reconciles reports.
 func (r *Recorder) NeedLeaderElection() bool { return false }
 

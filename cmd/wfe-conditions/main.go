@@ -24,12 +24,16 @@ import (
 	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == wiring.ReleaseCommand {
+		os.Exit(release(os.Args[2:]))
+	}
 	var opts wiring.Options
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
@@ -61,4 +65,28 @@ func main() {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
 	}
+}
+
+// release runs the uninstall's subcommand: stop the manager, then release
+// our finalizers and PipelineRuns.
+func release(args []string) int {
+	fs := flag.NewFlagSet(wiring.ReleaseCommand, flag.ExitOnError)
+	var opts wiring.ReleaseOptions
+	opts.BindFlags(fs)
+	config.RegisterFlags(fs) // --kubeconfig, as the manager has
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(fs)
+	_ = fs.Parse(args) // ExitOnError
+	wiring.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName(wiring.ReleaseCommand)
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		log.Error(err, "load kubeconfig")
+		return 1
+	}
+	if err := wiring.Release(ctrl.SetupSignalHandler(), cfg, opts, log); err != nil {
+		log.Error(err, "release")
+		return 1
+	}
+	return 0
 }
