@@ -296,8 +296,10 @@ type Searcher interface {
 
 // resolve asks DataStorage, after an ambiguous failure, which events of the
 // batch it already stores: those are acknowledged, the rest is returned to
-// be sent again. DataStorage never removes duplicates, so an event sent again
-// while the search cannot tell is counted as a possible duplicate.
+// be sent again. DataStorage never removes duplicates, and a search decides
+// only when it finds the event: one DataStorage answered 202 (parked in its
+// dead-letter queue, written later) is not found yet. So every event sent
+// again is counted as a possible duplicate.
 func (d *Delivery) resolve(ctx context.Context, batch []item) []item {
 	searcher, ok := d.sender.(Searcher)
 	var resend []item
@@ -309,11 +311,11 @@ func (d *Delivery) resolve(ctx context.Context, batch []item) []item {
 			if ok {
 				found, err = searcher.Held(ctx, e)
 			}
-			switch {
-			case err == nil && found:
+			if err == nil && found {
 				held = append(held, it.types[i])
 				continue
-			case err != nil && ctx.Err() == nil:
+			}
+			if ctx.Err() == nil {
 				metricPossibleDuplicates.Inc()
 			}
 			rest.types, rest.events = append(rest.types, it.types[i]), append(rest.events, e)

@@ -220,3 +220,38 @@ func deliverWith(t *testing.T, c *audit.Client) *audit.Delivery {
 	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
 	return d
 }
+
+func TestA202IsAnAcknowledgementAndTheBatchIsNotSentAgain(t *testing.T) {
+	s := startServer(t)
+	s.SetFault(datastorage.Fault{Park: true})
+	d := deliver(t, s.URL, "")
+	we := finishedWE("parked", false)
+	require.True(t, d.Offer(we, audit.Pending(we)))
+	require.Eventually(t, func() bool { return len(d.State(we.UID).Acknowledged) == 2 }, 5*time.Second, 10*time.Millisecond)
+	assert.Len(t, s.Parked(), 2)
+	assert.Equal(t, 1, s.Requests(), "one batch, never searched nor resent")
+	s.WriteParked()
+	assert.Len(t, s.Events(), 2, "written once")
+	assert.Empty(t, s.Invalid())
+}
+
+func TestAParkedBatchWhoseAnswerIsLostIsSentAgainAndCountedAsAPossibleDuplicate(t *testing.T) {
+	s := startServer(t)
+	// DataStorage's database fails: it parks the batch, then the answer is lost.
+	s.SetFault(datastorage.Fault{Park: true, CommitFirst: true, Drop: true})
+	d := deliver(t, s.URL, "")
+	before := counterValue(t, audit.MetricPossibleDuplicates)
+	we := finishedWE("parked-lost", false)
+	require.True(t, d.Offer(we, audit.Pending(we)))
+	require.Eventually(t, func() bool { return len(s.Parked()) >= 2 }, 5*time.Second, 10*time.Millisecond, "the first batch is parked")
+	s.SetFault(datastorage.Fault{})
+	require.Eventually(t, func() bool { return len(d.State(we.UID).Acknowledged) == 2 }, 10*time.Second, 10*time.Millisecond)
+	assert.Positive(t, s.Searches(), "the search was asked first")
+	// Every attempt but the last was parked, and each was followed by a
+	// search that found nothing and a resend.
+	parked := len(s.Parked())
+	assert.Equal(t, before+float64(parked), counterValue(t, audit.MetricPossibleDuplicates), "not found is no proof: each resent event is counted")
+	s.WriteParked()
+	assert.Len(t, s.Events(), 2+parked, "the dead-letter worker writes the parked copies too: DataStorage keeps them all")
+	assert.Empty(t, s.Invalid())
+}

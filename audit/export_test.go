@@ -34,5 +34,5 @@ func (d *Delivery) Tracked() int {
 // SendTimestamp is sendTimestamp, for the table test.
 var SendTimestamp = sendTimestamp
 
-// MetricPossibleDuplicates counts resends the search could not decide.
+// MetricPossibleDuplicates counts events sent again after an ambiguous failure.
 var MetricPossibleDuplicates = metricPossibleDuplicates

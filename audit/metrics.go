@@ -39,7 +39,7 @@ var (
 	})
 	metricPossibleDuplicates = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "wfe_audit_possible_duplicates_total",
-		Help: "Audit events sent again after an ambiguous failure although DataStorage's search could not tell whether it already held them.",
+		Help: "Audit events sent again after an ambiguous failure because DataStorage's search did not find them or failed; each may be stored twice.",
 	})
 	metricResolved = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "wfe_audit_events_found_stored_total",

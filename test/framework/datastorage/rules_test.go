@@ -130,3 +130,29 @@ func TestTheSearchFindsStoredEventsByCorrelationAndType(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status, "the correlation id is required")
 	assert.Len(t, s.Invalid(), 1, "and the request is recorded as breaking the contract")
 }
+
+func TestAParkedBatchIsAnswered202WithoutIDsAndFoundOnlyOnceWritten(t *testing.T) {
+	s := StartTest(t)
+	s.SetFault(Fault{Park: true})
+	resp, body := post(t, s, batchPath, marshal(t, lifecycleBatch()))
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(body))
+	var answer map[string]any
+	require.NoError(t, json.Unmarshal(body, &answer))
+	assert.NotContains(t, answer, "event_ids", "DataStorage names no event it has not written")
+	assert.Empty(t, s.Events(), "parked, not stored")
+	assert.Len(t, s.Parked(), len(lifecycleBatch()))
+	found := func() int {
+		r, err := http.Get(s.URL + "/api/v1/audit/events?correlation_id=rr-payment-api-oomkilled&event_type=" + wfev1.AuditEventCompleted)
+		require.NoError(t, err)
+		defer func() { _ = r.Body.Close() }()
+		var page struct{ Data []any }
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&page))
+		return len(page.Data)
+	}
+	assert.Zero(t, found(), "a search does not find a parked event")
+	s.WriteParked()
+	assert.Len(t, s.Events(), len(lifecycleBatch()))
+	assert.Empty(t, s.Parked())
+	assert.Equal(t, 1, found(), "written, it is found")
+	assert.Empty(t, s.Invalid(), "the 202 follows the contract")
+}

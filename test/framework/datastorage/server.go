@@ -81,6 +81,12 @@ type Fault struct {
 	// SearchStatus, when set, answers every search with it: the client cannot
 	// tell whether an event is stored.
 	SearchStatus int
+	// Park is DataStorage with its database failing: a valid batch goes to
+	// its dead-letter queue and is answered 202 with no event_ids (measured on
+	// DataStorage built from kubernaut d5a4a870). Parked events are neither in
+	// Events nor found by a search until WriteParked, as DataStorage's
+	// dead-letter worker writes them later.
+	Park bool
 }
 
 // Received is one audit event the server acknowledged.
@@ -107,16 +113,18 @@ type Server struct {
 	srv      *http.Server
 	addr     string
 
-	mu       sync.Mutex
-	fault    Fault
-	events   []Received
-	raw      []json.RawMessage
-	searches int
-	requests int
-	invalid  []string
-	tokens   []string
-	auth     func(token string) int
-	now      func() time.Time
+	mu        sync.Mutex
+	fault     Fault
+	events    []Received
+	raw       []json.RawMessage
+	parked    []Received
+	parkedRaw []json.RawMessage
+	searches  int
+	requests  int
+	invalid   []string
+	tokens    []string
+	auth      func(token string) int
+	now       func() time.Time
 }
 
 // Start serves on a free loopback port until Close.
@@ -203,6 +211,22 @@ func (s *Server) Events() []Received {
 	return append([]Received(nil), s.events...)
 }
 
+// Parked returns the events answered 202 and not written yet.
+func (s *Server) Parked() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.parked...)
+}
+
+// WriteParked stores the parked events, as DataStorage's dead-letter worker
+// does once its database is back.
+func (s *Server) WriteParked() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events, s.raw = append(s.events, s.parked...), append(s.raw, s.parkedRaw...)
+	s.parked, s.parkedRaw = nil, nil
+}
+
 // Requests is how many requests reached the handler.
 func (s *Server) Requests() int {
 	s.mu.Lock()
@@ -248,7 +272,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	var created *answer
 	if f.CommitFirst {
 		// DataStorage stores the batch, and then its answer is lost.
-		if in, created = s.store(w, r, body, now()); created == nil {
+		if in, created = s.store(w, r, body, now(), f.Park); created == nil {
 			return
 		}
 	}
@@ -266,7 +290,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			s.reply(w, in, f.answer())
 			return
 		}
-		if in, created = s.store(w, r, body, now()); created == nil {
+		if in, created = s.store(w, r, body, now(), f.Park); created == nil {
 			return
 		}
 	}
@@ -295,8 +319,9 @@ func delayOrDrop(w http.ResponseWriter, r *http.Request, f Fault) bool {
 }
 
 // store checks a batch against the contract and DataStorage's rules and
-// keeps its events. It returns the 201 to send, or nil once it answered.
-func (s *Server) store(w http.ResponseWriter, r *http.Request, body []byte, now time.Time) (*openapi3filter.RequestValidationInput, *answer) {
+// keeps its events, or parks them. It returns the 201 or 202 to send, or nil
+// once it answered.
+func (s *Server) store(w http.ResponseWriter, r *http.Request, body []byte, now time.Time, park bool) (*openapi3filter.RequestValidationInput, *answer) {
 	in, err := s.contract.request(r, body)
 	if err != nil {
 		s.record(err.Error())
@@ -312,6 +337,12 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, body []byte, now 
 	_ = json.Unmarshal(body, &events) // the contract makes it an array of events
 	_ = json.Unmarshal(body, &raws)
 	s.mu.Lock()
+	if park {
+		s.parked, s.parkedRaw = append(s.parked, events...), append(s.parkedRaw, raws...)
+		s.mu.Unlock()
+		body202, _ := json.Marshal(map[string]any{"message": fmt.Sprintf("%d events queued for retry", len(events))})
+		return in, &answer{status: http.StatusAccepted, contentType: "application/json", body: body202, check: true}
+	}
 	first := len(s.events)
 	s.events = append(s.events, events...)
 	s.raw = append(s.raw, raws...)
