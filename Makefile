@@ -245,6 +245,36 @@ image: ## Build the manager image as bin/images/wfe-conditions.tar, without a co
 	$(IMAGE_GO_BUILD) -o $(BIN)/image/wfe-conditions ./cmd/wfe-conditions
 	go run ./hack/image manager -binary $(BIN)/image/wfe-conditions -version $(VERSION) -commit $(COMMIT) -tag $(IMG) -out $(BIN)/images/wfe-conditions.tar
 
+##@ Release
+
+# make release VERSION=vX.Y.Z IMAGE_REPO=<registry/name> writes DIST: the
+# manager as an OCI image index for RELEASE_PLATFORMS (an OCI layout folder
+# and its tarball), install.yaml and install-self-managed.yaml naming
+# IMAGE_REPO@<index digest>, the chart packaged with that digest, a CycloneDX
+# SBOM and SHA256SUMS. Offline and reproducible: two runs on one commit give
+# the same SHA256SUMS. It pushes nothing (docs/operations.md, "Publishing").
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
+DIST ?= dist
+# Every archive entry's mtime, the image's created time and the SBOM's.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+RELEASE_GO_BUILD := CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(LDFLAGS)"
+
+.PHONY: release
+release: kustomize ## Write a release into dist/ (VERSION=vX.Y.Z IMAGE_REPO=<registry/name>); offline, reproducible, pushes nothing.
+	@echo "$(VERSION)" | grep -Eq '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$' || \
+		{ echo "make release: VERSION=$(VERSION) is not vX.Y.Z[-pre]" >&2; exit 2; }
+	@[ -n "$(IMAGE_REPO)" ] || { echo "make release: set IMAGE_REPO, e.g. IMAGE_REPO=ghcr.io/acme/wfe-conditions" >&2; exit 2; }
+	@rm -rf $(DIST) && mkdir -p $(DIST) && build=$$(mktemp -d) && trap 'rm -rf $$build' EXIT && set -e && \
+	binaries= && first= && \
+	for p in $(RELEASE_PLATFORMS); do \
+		echo "release: build the manager for $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(RELEASE_GO_BUILD) -o $$build/$${p%/*}-$${p#*/} ./cmd/wfe-conditions; \
+		binaries="$$binaries -binary $$p=$$build/$${p%/*}-$${p#*/}"; first=$${first:-$$build/$${p%/*}-$${p#*/}}; \
+	done && \
+	export SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) && \
+	go run ./hack/image index $$binaries -version $(VERSION) -commit $(COMMIT) -name $(IMAGE_REPO):$(VERSION) -layout $(DIST)/oci && \
+	go run ./hack/release -version $(VERSION) -image-repo $(IMAGE_REPO) -layout $(DIST)/oci -binary $$first -kustomize $(KUSTOMIZE) -out $(DIST)
+
 ##@ Build
 
 .PHONY: build

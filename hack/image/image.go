@@ -28,10 +28,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// imageOS and imageArch are what every image here declares; the Makefile
-// cross-compiles the manager for them (hack/image's test holds the two equal).
+// imageOS and imageArch are what every docker-archive image here declares;
+// the Makefile cross-compiles the manager for them (hack/image's test holds
+// the two equal). The release's index adds other architectures.
 const (
 	imageOS   = "linux"
 	imageArch = "amd64"
@@ -40,15 +42,22 @@ const (
 // defaultPath is the PATH distroless and most base images set.
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// buildImage puts one layer on an empty base. created stands in for the
-// clock in the config and its history, which is what keeps the digest
-// the same from one build to the next.
-func buildImage(files []file, cfg v1.Config, createdBy string, created time.Time) (v1.Image, error) {
-	layer, err := tarLayer(files, created)
+// buildImage puts one layer on an empty base for linux/arch, with Docker's
+// media types or, oci, the OCI ones. created stands in for the clock in the
+// config and its history, which is what keeps the digest the same from one
+// build to the next.
+func buildImage(files []file, cfg v1.Config, createdBy string, created time.Time, arch string, oci bool) (v1.Image, error) {
+	var opts []tarball.LayerOption
+	base := empty.Image
+	if oci {
+		opts = append(opts, tarball.WithMediaType(types.OCILayer))
+		base = mutate.ConfigMediaType(mutate.MediaType(base, types.OCIManifestSchema1), types.OCIConfigJSON)
+	}
+	layer, err := tarLayer(files, created, opts...)
 	if err != nil {
 		return nil, err
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	img, err := mutate.AppendLayers(base, layer)
 	if err != nil {
 		return nil, fmt.Errorf("appending the layer: %w", err)
 	}
@@ -58,7 +67,7 @@ func buildImage(files []file, cfg v1.Config, createdBy string, created time.Time
 	}
 	cf = cf.DeepCopy()
 	cf.OS = imageOS
-	cf.Architecture = imageArch
+	cf.Architecture = arch
 	cf.Created = v1.Time{Time: created}
 	cf.Config = cfg
 	// One entry per layer; without a time of its own it would say year 1.

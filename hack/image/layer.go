@@ -42,7 +42,7 @@ type file struct {
 // tarLayer writes files, in the order given, as one uncompressed tar and
 // hands it to go-containerregistry, which gzips it and computes the digests.
 // Only the tar is by hand: the registry library has no "files to layer".
-func tarLayer(files []file, mtime time.Time) (v1.Layer, error) {
+func tarLayer(files []file, mtime time.Time, opts ...tarball.LayerOption) (v1.Layer, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
@@ -65,7 +65,7 @@ func tarLayer(files []file, mtime time.Time) (v1.Layer, error) {
 	data := buf.Bytes()
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
-	})
+	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("making a layer of the tar: %w", err)
 	}

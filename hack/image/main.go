@@ -20,8 +20,11 @@ limitations under the License.
 //
 //	image manager -binary <path> -version V -commit C -tag <ref> -out <file.tar>
 //	image rootfs  -dir D -tag T -out O [-entrypoint a,b] [-cmd c,d] [-user uid:gid]
+//	image index   -binary linux/<arch>=<path>... -version V -commit C -name <repo:tag> -layout <dir>
 //
-// Both write one layer on an empty base with fixed times, so the same input
+// The first two write docker-archive tarballs; index writes an OCI image
+// index (OCI media types throughout) into an OCI layout folder, for a release.
+// All write one layer on an empty base with fixed times, so the same input
 // gives the same digest (SOURCE_DATE_EPOCH, when set, is the time used).
 package main
 
@@ -35,7 +38,8 @@ import (
 )
 
 const usage = "usage: image manager -binary <path> -version V -commit C -tag <ref> -out <file.tar>\n" +
-	"       image rootfs -dir D -tag T -out O [-entrypoint a,b] [-cmd c,d] [-user uid:gid]"
+	"       image rootfs -dir D -tag T -out O [-entrypoint a,b] [-cmd c,d] [-user uid:gid]\n" +
+	"       image index -binary linux/<arch>=<path>... -version V -commit C -name <repo:tag> -layout <dir>"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -53,6 +57,8 @@ func run(args []string, stdout io.Writer) error {
 		return runManager(args[1:], stdout)
 	case "rootfs":
 		return runRootfs(args[1:], stdout)
+	case "index":
+		return runIndex(args[1:], stdout)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 	}

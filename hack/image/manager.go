@@ -53,11 +53,17 @@ var managerPorts = []string{"9443/tcp", "8081/tcp", "8443/tcp"}
 // linked in are cel-go's timestamp functions, and the manager evaluates no
 // CEL), so unlike distroless there is no /usr/share/zoneinfo.
 func managerImage(binary []byte, version, commit string, created time.Time) (v1.Image, error) {
+	return managerImageFor(binary, version, commit, created, imageArch, false)
+}
+
+// managerImageFor is the manager's image for linux/arch, with OCI media
+// types when oci.
+func managerImageFor(binary []byte, version, commit string, created time.Time, arch string, oci bool) (v1.Image, error) {
 	files, err := managerFiles(binary)
 	if err != nil {
 		return nil, err
 	}
-	return buildImage(files, managerConfig(version, commit), "hack/image manager", created)
+	return buildImage(files, managerConfig(version, commit), "hack/image manager", created, arch, oci)
 }
 
 func managerFiles(binary []byte) ([]file, error) {

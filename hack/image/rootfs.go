@@ -34,7 +34,7 @@ func rootfsImage(dir string, cfg v1.Config, created time.Time) (v1.Image, error)
 	if err != nil {
 		return nil, err
 	}
-	return buildImage(files, cfg, "hack/image rootfs", created)
+	return buildImage(files, cfg, "hack/image rootfs", created, imageArch, false)
 }
 
 func rootfsConfig(entrypoint, cmd []string, user string) v1.Config {
