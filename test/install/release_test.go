@@ -1,0 +1,94 @@
+/*
+Copyright 2026 The wfe-conditions Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package install
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
+)
+
+const (
+	releaseVersion = "v0.0.0-test"
+	releaseRepo    = "localhost/wfe-conditions"
+)
+
+// makeRelease runs `make release` for linux/amd64 into dist (the arm64
+// build is `make release`'s own, outside make test).
+func makeRelease(t *testing.T, dist string) {
+	t.Helper()
+	root, err := paths.RepoRoot()
+	require.NoError(t, err)
+	cmd := exec.Command("make", "--no-print-directory", "release", "VERSION="+releaseVersion, "IMAGE_REPO="+releaseRepo,
+		"RELEASE_PLATFORMS=linux/amd64", "DIST="+dist, "SOURCE_DATE_EPOCH=1700000000")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "make release: %s", out)
+}
+
+// indexDigest is the digest of the image index in a release's OCI layout.
+func indexDigest(t *testing.T, dist string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dist, "oci", "index.json"))
+	require.NoError(t, err)
+	var index struct{ Manifests []struct{ Digest string } }
+	require.NoError(t, json.Unmarshal(data, &index))
+	require.NotEmpty(t, index.Manifests)
+	return index.Manifests[0].Digest
+}
+
+func TestAReleaseIsReproducibleAndEachInstallManifestAppliesServerSide(t *testing.T) {
+	first, second := t.TempDir(), t.TempDir()
+	makeRelease(t, first)
+	makeRelease(t, second)
+	sums, err := os.ReadFile(filepath.Join(first, "SHA256SUMS"))
+	require.NoError(t, err)
+	again, err := os.ReadFile(filepath.Join(second, "SHA256SUMS"))
+	require.NoError(t, err)
+	assert.Equal(t, string(sums), string(again), "two releases of one commit are byte for byte the same")
+	for _, f := range []string{"install.yaml", "install-self-managed.yaml", "wfe-conditions-0.0.0-test.tgz",
+		"wfe-conditions-" + releaseVersion + "-oci.tar", "wfe-conditions-" + releaseVersion + ".cdx.json"} {
+		assert.Contains(t, string(sums), "  "+f+"\n")
+	}
+
+	image := releaseRepo + "@" + indexDigest(t, first)
+	c, err := loader.Load(filepath.Join(first, "wfe-conditions-0.0.0-test.tgz"))
+	require.NoError(t, err, "Helm's loader reads the packaged chart")
+	assert.Equal(t, releaseVersion, c.Metadata.AppVersion)
+	assert.Equal(t, map[string]any{"repository": releaseRepo, "digest": indexDigest(t, first), "tag": "", "pullPolicy": "IfNotPresent"}, c.Values["image"])
+
+	cp := controlplane.Start(t, controlplane.WithCRDs(certManagerCRDs(t)))
+	cp.MustKubectl(t, "create", "namespace", namespace)
+	for _, f := range []string{"install.yaml", "install-self-managed.yaml"} {
+		out := cp.MustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", filepath.Join(first, f))
+		assert.Contains(t, out, "deployment.apps/wfe-conditions-controller-manager serverside-applied", f)
+		d := &appsv1.Deployment{}
+		require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: namespace, Name: "wfe-conditions-controller-manager"}, d))
+		assert.Equal(t, image, d.Spec.Template.Spec.Containers[0].Image, "%s names the image by its index digest", f)
+	}
+}
