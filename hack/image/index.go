@@ -70,33 +70,45 @@ func runIndex(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("index: -name %q is not repository:tag: %w", *ref, err)
 	}
+	byDigest, err := writeIndex(binaries, *version, *commit, tag, *dir)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", *dir, byDigest)
+	return err
+}
+
+// writeIndex builds one image per architecture into an index and writes it,
+// named as tag and by its digest, into the layout folder dir. It returns the
+// digest reference.
+func writeIndex(binaries map[string]string, version, commit string, tag name.Tag, dir string) (string, error) {
 	created, err := buildTime()
 	if err != nil {
-		return err
+		return "", err
 	}
 	var adds []mutate.IndexAddendum
 	for _, arch := range slices.Sorted(maps.Keys(binaries)) {
 		bin, err := os.ReadFile(binaries[arch])
 		if err != nil {
-			return fmt.Errorf("index: reading the %s binary: %w", arch, err)
+			return "", fmt.Errorf("reading the %s binary: %w", arch, err)
 		}
-		img, err := managerImageFor(bin, *version, *commit, created, arch, true)
+		img, err := managerImageFor(bin, version, commit, created, arch, true)
 		if err != nil {
-			return fmt.Errorf("index: %s: %w", arch, err)
+			return "", fmt.Errorf("%s: %w", arch, err)
 		}
 		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: imageOS, Architecture: arch}}})
 	}
 	idx := mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex)
 	digest, err := idx.Digest()
 	if err != nil {
-		return fmt.Errorf("index: computing the digest: %w", err)
+		return "", fmt.Errorf("computing the digest: %w", err)
 	}
-	if err := os.RemoveAll(*dir); err != nil {
-		return err
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
 	}
-	p, err := layout.Write(*dir, empty.Index)
+	p, err := layout.Write(dir, empty.Index)
 	if err != nil {
-		return fmt.Errorf("index: writing the layout %s: %w", *dir, err)
+		return "", fmt.Errorf("writing the layout %s: %w", dir, err)
 	}
 	byDigest := tag.Context().Digest(digest.String()).String()
 	for _, a := range []map[string]string{
@@ -104,9 +116,8 @@ func runIndex(args []string, stdout io.Writer) error {
 		{annotationContainerName: byDigest},
 	} {
 		if err := p.AppendIndex(idx, layout.WithAnnotations(a)); err != nil {
-			return fmt.Errorf("index: writing the layout %s: %w", *dir, err)
+			return "", fmt.Errorf("writing the layout %s: %w", dir, err)
 		}
 	}
-	_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", *dir, byDigest)
-	return err
+	return byDigest, nil
 }

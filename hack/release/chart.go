@@ -48,47 +48,7 @@ func packageChart(o options, digest, path string) error {
 			{regexp.MustCompile(`(?m)^  digest: .*$`), "  digest: " + digest},
 		},
 	}
-	rules, err := ignore.ParseFile(filepath.Join(o.chart, ignore.HelmIgnore))
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if rules == nil {
-		rules = ignore.Empty()
-	}
-	var entries []entry
-	err = filepath.WalkDir(o.chart, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == o.chart {
-			return err
-		}
-		rel, err := filepath.Rel(o.chart, p)
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if rules.Ignore(rel, fi) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil // Helm's archives list files only
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, e := range edits[filepath.ToSlash(rel)] {
-			if data, err = e.apply(data); err != nil {
-				return fmt.Errorf("%s: %w", rel, err)
-			}
-		}
-		entries = append(entries, entry{name: "wfe-conditions/" + filepath.ToSlash(rel), data: data})
-		return nil
-	})
+	entries, err := chartEntries(o.chart, edits)
 	if err != nil {
 		return err
 	}
@@ -143,4 +103,51 @@ func checkChart(path, version, repo, digest string) error {
 		return fmt.Errorf("helm lint: %s", strings.Join(msgs, "; "))
 	}
 	return nil
+}
+
+// chartEntries reads the chart's files as Helm's packaging does (those
+// .helmignore keeps, no folders), each under the chart's name, with edits.
+func chartEntries(dir string, edits map[string][]edit) ([]entry, error) {
+	rules, err := ignore.ParseFile(filepath.Join(dir, ignore.HelmIgnore))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	if rules == nil {
+		rules = ignore.Empty()
+	}
+	var entries []entry
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if rules.Ignore(rel, fi) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil // Helm's archives list files only
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, e := range edits[filepath.ToSlash(rel)] {
+			if data, err = e.apply(data); err != nil {
+				return fmt.Errorf("%s: %w", rel, err)
+			}
+		}
+		entries = append(entries, entry{name: "wfe-conditions/" + filepath.ToSlash(rel), data: data})
+		return nil
+	})
+	return entries, err
 }

@@ -46,7 +46,7 @@ var semver = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-
 
 type options struct {
 	version, imageRepo, layout, binary, kustomize, config, chart, out string
-	mtime                                                            time.Time
+	mtime                                                             time.Time
 }
 
 func main() {

@@ -99,6 +99,11 @@ func verifyImage(idx v1.ImageIndex, d v1.Descriptor) error {
 	if manifest.Config.MediaType != types.OCIConfigJSON || len(manifest.Layers) != 1 || manifest.Layers[0].MediaType != types.OCILayer {
 		return fmt.Errorf("the %s entry: want an OCI config and one OCI layer", platform)
 	}
+	return checkBinary(img, platform, d.Platform.Architecture)
+}
+
+// checkBinary checks that the image's binary is a 64-bit ELF for arch.
+func checkBinary(img v1.Image, platform, arch string) error {
 	layers, err := img.Layers()
 	if err != nil {
 		return err
@@ -111,7 +116,7 @@ func verifyImage(idx v1.ImageIndex, d v1.Descriptor) error {
 	if err != nil {
 		return fmt.Errorf("the %s entry's /%s is no ELF: %w", platform, managerPath, err)
 	}
-	want, known := machines[d.Platform.Architecture]
+	want, known := machines[arch]
 	if !known || f.Machine != want || f.Class != elf.ELFCLASS64 {
 		return fmt.Errorf("the %s entry's /%s is a %v %v binary", platform, managerPath, f.Class, f.Machine)
 	}
