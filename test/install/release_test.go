@@ -17,10 +17,7 @@ limitations under the License.
 package install
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,7 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
-	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/release"
 )
 
 const (
@@ -38,37 +35,14 @@ const (
 	releaseRepo    = "localhost/wfe-conditions"
 )
 
-// makeRelease runs `make release` for linux/amd64 into dist (the arm64
-// build is `make release`'s own, outside make test).
-func makeRelease(t *testing.T, dist string) {
-	t.Helper()
-	root, err := paths.RepoRoot()
-	require.NoError(t, err)
-	cmd := exec.Command("make", "--no-print-directory", "release", "VERSION="+releaseVersion, "IMAGE_REPO="+releaseRepo,
-		"RELEASE_PLATFORMS=linux/amd64", "DIST="+dist, "SOURCE_DATE_EPOCH=1700000000")
-	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "make release: %s", out)
-}
-
-// indexDigest is the digest of the image index in a release's OCI layout.
-func indexDigest(t *testing.T, dist string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dist, "oci", "index.json"))
-	require.NoError(t, err)
-	var index struct{ Manifests []struct{ Digest string } }
-	require.NoError(t, json.Unmarshal(data, &index))
-	require.NotEmpty(t, index.Manifests)
-	return index.Manifests[0].Digest
-}
-
 func TestAReleaseIsReproducibleAndEachInstallManifestAppliesServerSide(t *testing.T) {
-	first, second := t.TempDir(), t.TempDir()
-	makeRelease(t, first)
-	makeRelease(t, second)
-	sums, err := os.ReadFile(filepath.Join(first, "SHA256SUMS"))
+	first, err := release.Make(t.TempDir(), releaseVersion, releaseRepo)
 	require.NoError(t, err)
-	again, err := os.ReadFile(filepath.Join(second, "SHA256SUMS"))
+	second, err := release.Make(t.TempDir(), releaseVersion, releaseRepo)
+	require.NoError(t, err)
+	sums, err := os.ReadFile(first.File("SHA256SUMS"))
+	require.NoError(t, err)
+	again, err := os.ReadFile(second.File("SHA256SUMS"))
 	require.NoError(t, err)
 	assert.Equal(t, string(sums), string(again), "two releases of one commit are byte for byte the same")
 	for _, f := range []string{"install.yaml", "install-self-managed.yaml", "wfe-conditions-0.0.0-test.tgz",
@@ -76,16 +50,18 @@ func TestAReleaseIsReproducibleAndEachInstallManifestAppliesServerSide(t *testin
 		assert.Contains(t, string(sums), "  "+f+"\n")
 	}
 
-	image := releaseRepo + "@" + indexDigest(t, first)
-	c, err := loader.Load(filepath.Join(first, "wfe-conditions-0.0.0-test.tgz"))
+	digest, err := first.Digest()
+	require.NoError(t, err)
+	image := releaseRepo + "@" + digest
+	c, err := loader.Load(first.Chart())
 	require.NoError(t, err, "Helm's loader reads the packaged chart")
 	assert.Equal(t, releaseVersion, c.Metadata.AppVersion)
-	assert.Equal(t, map[string]any{"repository": releaseRepo, "digest": indexDigest(t, first), "tag": "", "pullPolicy": "IfNotPresent"}, c.Values["image"])
+	assert.Equal(t, map[string]any{"repository": releaseRepo, "digest": digest, "tag": "", "pullPolicy": "IfNotPresent"}, c.Values["image"])
 
 	cp := controlplane.Start(t, controlplane.WithCRDs(certManagerCRDs(t)))
 	cp.MustKubectl(t, "create", "namespace", namespace)
 	for _, f := range []string{"install.yaml", "install-self-managed.yaml"} {
-		out := cp.MustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", filepath.Join(first, f))
+		out := cp.MustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", first.File(f))
 		assert.Contains(t, out, "deployment.apps/wfe-conditions-controller-manager serverside-applied", f)
 		d := &appsv1.Deployment{}
 		require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: namespace, Name: "wfe-conditions-controller-manager"}, d))
