@@ -35,8 +35,8 @@ import (
 )
 
 // Annotations of the layout's index.json: the OCI one names the tag, and
-// containerd's gives `ctr images import` the full names to create, among
-// them repo@digest, the reference the release's manifests use.
+// containerd's the name `ctr images import` creates: repo@digest, the
+// reference the release's manifests use.
 const (
 	annotationRefName       = "org.opencontainers.image.ref.name"
 	annotationContainerName = "io.containerd.image.name"
@@ -111,13 +111,10 @@ func writeIndex(binaries map[string]string, version, commit string, tag name.Tag
 		return "", fmt.Errorf("writing the layout %s: %w", dir, err)
 	}
 	byDigest := tag.Context().Digest(digest.String()).String()
-	for _, a := range []map[string]string{
-		{annotationRefName: tag.TagStr(), annotationContainerName: tag.String()},
-		{annotationContainerName: byDigest},
-	} {
-		if err := p.AppendIndex(idx, layout.WithAnnotations(a)); err != nil {
-			return "", fmt.Errorf("writing the layout %s: %w", dir, err)
-		}
+	// One entry: crane push reads a layout of one index as that index.
+	a := map[string]string{annotationRefName: tag.TagStr(), annotationContainerName: byDigest}
+	if err := p.AppendIndex(idx, layout.WithAnnotations(a)); err != nil {
+		return "", fmt.Errorf("writing the layout %s: %w", dir, err)
 	}
 	return byDigest, nil
 }
