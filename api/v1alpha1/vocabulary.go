@@ -81,8 +81,8 @@ var Vocabulary = []Reason{
 	{Condition: ConditionAuditRecorded, Status: metav1.ConditionUnknown, Name: ReasonAuditPending,
 		Initial: "No lifecycle audit event has been acknowledged yet", Health: HealthProgressing},
 	{Condition: ConditionAuditRecorded, Status: metav1.ConditionUnknown, Name: ReasonAuditDisabled, Health: HealthHealthy},
-	{Condition: ConditionAuditRecorded, Status: metav1.ConditionTrue, Name: ReasonAuditSucceeded, Health: HealthHealthy},
-	{Condition: ConditionAuditRecorded, Status: metav1.ConditionFalse, Name: ReasonAuditFailed, Health: HealthDegraded},
+	{Condition: ConditionAuditRecorded, Status: metav1.ConditionTrue, Name: ReasonAuditSucceeded, Event: "Normal", Health: HealthHealthy},
+	{Condition: ConditionAuditRecorded, Status: metav1.ConditionFalse, Name: ReasonAuditFailed, Event: "Warning", Health: HealthDegraded},
 }
 
 // FinalReasons lists the reasons of conditionType that end a run.

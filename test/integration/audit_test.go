@@ -158,6 +158,9 @@ func TestAnOutageShowsAsAuditFailedAndLosesNothing(t *testing.T) {
 	eventually(t, cp, client.ObjectKeyFromObject(we), 10*time.Second, conditionIs(wfev1.ConditionAuditRecorded, metav1.ConditionTrue, wfev1.ReasonAuditSucceeded))
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, map[string]int{wfev1.AuditEventStarted: 1, wfev1.AuditEventCompleted: 1}, eventsOf(ds, "during-outage"), "none lost, none duplicated")
+	told := eventTypes(t, cp, "outage", "during-outage", 5)
+	assert.Equal(t, "Warning", told[wfev1.ReasonAuditFailed], "the failure is told: %v", told)
+	assert.Equal(t, "Normal", told[wfev1.ReasonAuditSucceeded], "and the recovery: %v", told)
 	t.Logf("requests during a 10 s outage and after: %d", ds.Requests())
 	assertAuditNeverLies(t, ds, history())
 }

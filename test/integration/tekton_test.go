@@ -25,7 +25,6 @@ import (
 	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -210,19 +209,7 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	})
 
 	t.Run("events tell each transition", func(t *testing.T) {
-		reasons := map[string]string{}
-		require.Eventually(t, func() bool {
-			list := &eventsv1.EventList{}
-			require.NoError(t, cp.Client.List(t.Context(), list, client.InNamespace("success")))
-			for _, e := range list.Items {
-				if e.Regarding.Name == "restart" {
-					reasons[e.Reason] = e.Type
-					assert.Nil(t, e.Series, "%s was told more than once", e.Reason)
-					assert.Equal(t, int32(0), e.DeprecatedCount, "%s was told more than once", e.Reason)
-				}
-			}
-			return len(reasons) >= 3
-		}, 5*time.Second, 50*time.Millisecond)
+		reasons := eventTypes(t, cp, "success", "restart", 3)
 		assert.Equal(t, map[string]string{wfev1.ReasonPipelineCreated: "Normal", wfev1.ReasonPipelineStarted: "Normal", wfev1.ReasonPipelineSucceeded: "Normal"}, reasons)
 	})
 

@@ -99,7 +99,8 @@ func TestARealStepSucceedsWithItsResultAndItsOutputInKubectlLogs(t *testing.T) {
 	assert.Equal(t, "ok", tr.Status.Results[0].Value.StringVal, "the step wrote its result")
 	assert.Contains(t, kubectlLogs(t.Context(), t, tr.Status.PodName, "step-say"), "hello from a real step on "+tr.Status.PodName)
 	assert.Equal(t, map[string]string{wfev1.ReasonPipelineCreated: "Normal", wfev1.ReasonPipelineStarted: "Normal",
-		wfev1.ReasonPipelineSucceeded: "Normal"}, eventsOf(t, "greets", 3), "an Event for each transition, as on the simulated node")
+		wfev1.ReasonPipelineSucceeded: "Normal", wfev1.ReasonAuditSucceeded: "Normal"}, eventsOf(t, "greets", 4),
+		"an Event for each transition, as on the simulated node")
 	wetest.WaitFor(t, node.Client, we, time.Minute, wetest.AuditedIs(metav1.ConditionTrue))
 	events := map[string]bool{}
 	for _, e := range ds.Events() {
