@@ -19,6 +19,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,8 @@ func useExecutionNamespace(ctx context.Context, t *testing.T) {
 // with WorkflowExecutions still running in execution-namespace mode, where
 // each holds a finalizer the manager removes once it has deleted the
 // PipelineRun in the other namespace. The undeploy finishes, removes the CRD,
-// and leaves no PipelineRun behind.
+// and leaves no PipelineRun behind; each run deleted mid-run is audited as
+// failed first.
 func TestMakeUndeployFinishesWithRunsHeldByFinalizers(t *testing.T) {
 	ctx := t.Context()
 	collectManagerLogs()
@@ -97,4 +99,17 @@ func TestMakeUndeployFinishesWithRunsHeldByFinalizers(t *testing.T) {
 	prs := &tektonv1.PipelineRunList{}
 	require.NoError(t, node.Client.List(ctx, prs, client.InNamespace(runs)))
 	assert.Empty(t, prs.Items, "the manager deleted the PipelineRuns of the deleted WorkflowExecutions")
+
+	// Deleted mid-run with real pods: each run was cancelled and its record
+	// ended with a failed event before its finalizer went.
+	failed := map[string]string{}
+	for _, e := range ds.Events() {
+		if e.EventType == wfev1.AuditEventFailed && strings.HasPrefix(e.EventData.ExecutionName, "left-") {
+			failed[e.EventData.ExecutionName] = e.EventData.FailureReason + ": " + e.EventData.FailureMessage
+		}
+	}
+	require.Len(t, failed, 3, "a terminal event for each WorkflowExecution deleted mid-run: %v", failed)
+	for name, f := range failed {
+		assert.True(t, strings.HasPrefix(f, "Unknown: WorkflowExecution deleted before its PipelineRun finished"), "%s: %s", name, f)
+	}
 }
