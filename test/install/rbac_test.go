@@ -50,6 +50,8 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 		{"watch", "pipelineruns.tekton.dev", "-A"},
 		{"get", "taskruns.tekton.dev", "-n", "team-a"},
 		{"create", "events.events.k8s.io", "-n", "team-a"},
+		{"get", "leases.coordination.k8s.io", "-n", namespace},
+		{"create", "leases.coordination.k8s.io", "-n", namespace},
 		{"update", "leases.coordination.k8s.io", "-n", namespace},
 		// The metrics endpoint asks who a scraper is and what it may do.
 		{"create", "tokenreviews.authentication.k8s.io"},
@@ -72,6 +74,8 @@ func TestTheGeneratedRBACAllowsWhatTheManagerDoesAndNothingMore(t *testing.T) {
 		{"create", "pods", "-n", "team-a"},
 		{"update", "mutatingwebhookconfigurations"},
 		{"update", "leases.coordination.k8s.io", "-n", "team-a"},
+		{"delete", "leases.coordination.k8s.io", "-n", namespace},
+		{"list", "leases.coordination.k8s.io", "-n", namespace},
 		{"get", "/metrics"},
 		{"create", "events", "-n", "team-a"},
 	}
