@@ -88,6 +88,7 @@ manifests: ## Generate the CRD, RBAC and webhook manifests from markers.
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
 	cp config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml charts/wfe-conditions/files/
+	cp config/components/dashboard/dashboard.json charts/wfe-conditions/files/
 
 .PHONY: generate
 generate: ## Generate deepcopy code from markers.

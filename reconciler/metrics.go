@@ -73,6 +73,10 @@ var (
 		Name: "wfe_executions_overdue",
 		Help: "Unfinished WorkflowExecutions older than their spec.executionConfig.timeout, counted from their start (or creation); set by the leader.",
 	})
+	metricInFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "wfe_executions_in_flight",
+		Help: "WorkflowExecutions whose TektonPipelineComplete is not final yet; recounted every 30 s by the leader (0 on the others).",
+	})
 	metricOldestUnaudited = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "wfe_audit_oldest_unacknowledged_age_seconds",
 		Help: "Seconds since the oldest finished WorkflowExecution whose due audit events DataStorage has not all acknowledged finished; 0 when none (or auditing is off); set by the leader.",
@@ -106,7 +110,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricOldestUnaudited,
+	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricInFlight, metricOldestUnaudited,
 		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart, metricAbandoned)
 	// Every series that can exist starts at 0, so that rate() sees its first increase.
 	for _, r := range finishedReasons {
@@ -115,6 +119,10 @@ func init() {
 	metricDuration.WithLabelValues(outcomeSucceeded)
 	metricDuration.WithLabelValues(outcomeFailed)
 	metricAbandoned.WithLabelValues(abandonGraceExpired)
+	// The refusals a status write meets in practice: an admission policy or
+	// webhook (Forbidden), the CRD's schema (Invalid).
+	metricStatusRefused.WithLabelValues(string(metav1.StatusReasonForbidden))
+	metricStatusRefused.WithLabelValues(string(metav1.StatusReasonInvalid))
 	metricEventsDropped.WithLabelValues(causeQueueFull)
 	metricEventsDropped.WithLabelValues(causeSendFailed)
 }

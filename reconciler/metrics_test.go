@@ -161,6 +161,16 @@ func TestOverdueCountsUnfinishedRunsOlderThanTheirOwnTimeout(t *testing.T) {
 	}
 }
 
+func TestInFlightCountsEveryRunNotFinishedYet(t *testing.T) {
+	finished := func(status metav1.ConditionStatus) wfev1.WorkflowExecution {
+		w := wfev1.WorkflowExecution{}
+		w.SetTektonPipelineComplete(status, wfev1.ReasonPipelineSucceeded, "m")
+		return w
+	}
+	wes := []wfev1.WorkflowExecution{{}, finished(metav1.ConditionUnknown), finished(metav1.ConditionTrue), finished(metav1.ConditionFalse)}
+	assert.Equal(t, 2, countInFlight(wes), "no condition yet and Unknown are in flight; True and False are finished")
+}
+
 func TestSeenKeepsTheEarliestPendingTime(t *testing.T) {
 	key := types.NamespacedName{Namespace: "ns", Name: "we"}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -28,7 +28,8 @@ import (
 	"kubernaut.ai/wfe-conditions/audit"
 )
 
-// overdueInterval is how often wfe_executions_overdue is recounted.
+// overdueInterval is how often wfe_executions_overdue and
+// wfe_executions_in_flight are recounted.
 const overdueInterval = 30 * time.Second
 
 // overdueGauge recounts, from the cache, the WorkflowExecutions that run
@@ -52,6 +53,7 @@ func (g overdueGauge) Start(ctx context.Context) error {
 		} else {
 			now := time.Now()
 			metricOverdue.Set(float64(countOverdue(list.Items, now)))
+			metricInFlight.Set(float64(countInFlight(list.Items)))
 			if g.auditing {
 				metricOldestUnaudited.Set(oldestUnaudited(list.Items, now).Seconds())
 			}
@@ -82,6 +84,18 @@ func countOverdue(wes []wfev1.WorkflowExecution, now time.Time) int {
 			start = we.Status.StartTime.Time
 		}
 		if now.Sub(start) > ec.Timeout.Duration {
+			n++
+		}
+	}
+	return n
+}
+
+// countInFlight counts the WorkflowExecutions not finished yet, those being
+// deleted included (their runs are being cancelled).
+func countInFlight(wes []wfev1.WorkflowExecution) int {
+	n := 0
+	for i := range wes {
+		if !isFinished(&wes[i]) {
 			n++
 		}
 	}

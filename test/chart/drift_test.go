@@ -190,6 +190,8 @@ func TestTheChartsCopiesEqualTheirSources(t *testing.T) {
 			"config/crd/bases/workflowexecution.kubernaut.ai_workflowexecutions.yaml", "files/workflowexecution.kubernaut.ai_workflowexecutions.yaml"},
 		{"the alerting rules are config/components/alerts'",
 			"config/components/alerts/prometheusrule.yaml", "files/prometheusrule.yaml"},
+		{"the dashboard is config/components/dashboard's",
+			"config/components/dashboard/dashboard.json", "files/dashboard.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, err := os.ReadFile(filepath.Join(root, tc.source))

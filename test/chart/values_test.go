@@ -17,12 +17,17 @@ limitations under the License.
 package chart
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 )
 
 var digest64 = strings.Repeat("ab", 32)
@@ -175,4 +180,19 @@ func TestTheSchemaRefusesBadValues(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+func TestTheDashboardValueRendersAConfigMapGrafanaLoads(t *testing.T) {
+	assert.Empty(t, find(t, render(t, "").Manifest, "ConfigMap", "wfe-conditions-dashboard"), "off by default")
+	obj := find(t, render(t, "dashboard: {enabled: true, labels: {team: sre}}").Manifest, "ConfigMap", "wfe-conditions-dashboard")
+	require.NotEmpty(t, obj)
+	cm := &corev1.ConfigMap{}
+	require.NoError(t, yaml.Unmarshal([]byte(obj), cm))
+	assert.Equal(t, "1", cm.Labels["grafana_dashboard"])
+	assert.Equal(t, "sre", cm.Labels["team"])
+	root, err := paths.RepoRoot()
+	require.NoError(t, err)
+	want, err := os.ReadFile(filepath.Join(root, "config", "components", "dashboard", "dashboard.json"))
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), cm.Data["wfe-conditions.json"], "the dashboard, whole")
 }

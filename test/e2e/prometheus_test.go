@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -41,6 +42,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/dashboard"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
@@ -198,4 +200,20 @@ func TestARealPrometheusScrapesTheManagerAndSeesTheAuditAlertFireAndResolve(t *t
 		60*time.Second, 500*time.Millisecond, "the audit alert resolves once DataStorage is back")
 	t.Logf("the audit alert fired %s into the outage and resolved %s after DataStorage came back",
 		fired.Round(time.Second), time.Since(healed).Round(time.Second))
+
+	// Every query of the shipped dashboard answers on this Prometheus, after
+	// a run, an outage (delivery failures) and its recovery.
+	root, err := paths.RepoRoot()
+	require.NoError(t, err)
+	d, err := dashboard.Read(filepath.Join(root, "config", "components", "dashboard", "dashboard.json"))
+	require.NoError(t, err)
+	queries, err := dashboard.Queries(d)
+	require.NoError(t, err)
+	require.NotEmpty(t, queries)
+	for _, q := range queries {
+		expr := dashboard.Substitute(q.Expr, "2m")
+		assert.Eventually(t, func() bool { return promQuery(t, prom, expr) != "" }, 30*time.Second, time.Second,
+			"panel %q, query %s returns no sample: %s", q.Panel, q.RefID, expr)
+	}
+	t.Logf("the dashboard's %d queries each returned samples", len(queries))
 }
