@@ -28,9 +28,9 @@ import (
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
-	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 )
 
@@ -41,14 +41,16 @@ type Query struct {
 	Datasource string
 }
 
-// Read decodes the dashboard at path strictly, each panel too.
-func Read(path string) (*dashboard.Dashboard, error) {
+// Read decodes the dashboard at path strictly, each panel too. The classic
+// JSON model (the SDK's deprecated v1 types) is what Grafana's sidecar and
+// file provisioning load; v2 is only its newer dashboard API's.
+func Read(path string) (*dashboard.Dashboard, error) { //nolint:staticcheck // see above
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	plugins.RegisterDefaultPlugins() // the panel and query types, Prometheus's among them
-	d := &dashboard.Dashboard{}
+	d := &dashboard.Dashboard{}      //nolint:staticcheck // the classic model, see Read
 	if err := d.UnmarshalJSONStrict(data); failed(err) {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
@@ -113,7 +115,7 @@ func failed(err error) bool {
 
 // Queries lists the Prometheus queries of every panel; a query of another
 // kind is an error.
-func Queries(d *dashboard.Dashboard) ([]Query, error) {
+func Queries(d *dashboard.Dashboard) ([]Query, error) { //nolint:staticcheck // the classic model, see Read
 	var out []Query
 	for _, p := range d.Panels {
 		if p.Panel == nil {
