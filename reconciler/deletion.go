@@ -133,7 +133,7 @@ func (r *Reconciler) endDeleted(ctx context.Context, we *wfev1.WorkflowExecution
 	finished := c != nil && !c.IsUnknown()
 	switch {
 	case finished && pr.Spec.Status != tektonv1.PipelineRunSpecStatusCancelled:
-		r.applyPipelineRun(ctx, we, pr) // it ended on its own: audit what it reports
+		r.readPipelineRun(ctx, we, pr) // it ended on its own: audit what it reports
 		return 0, nil
 	case finished:
 		at := deleted

@@ -264,7 +264,7 @@ func (r *Reconciler) followOrRefuse(ctx context.Context, we *wfev1.WorkflowExecu
 		r.refuse(we, pr, why)
 		return nil
 	}
-	r.applyPipelineRun(ctx, we, pr)
+	r.readPipelineRun(ctx, we, pr)
 	return nil
 }
 
@@ -303,7 +303,9 @@ func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecutio
 	return pr, nil
 }
 
-func (r *Reconciler) applyPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) {
+// readPipelineRun looks up the failed task of a failed run (a TaskRun read),
+// then applies what the PipelineRun says with the pure applyPipelineRun.
+func (r *Reconciler) readPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) {
 	var failed *taskFailure
 	if c := pr.Status.GetCondition("Succeeded"); c != nil && c.IsFalse() && !isFinished(we) {
 		var err error
@@ -369,7 +371,7 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 			r.refuse(we, existing, why)
 			return nil
 		}
-		r.applyPipelineRun(ctx, we, existing) // adopt what an earlier attempt created
+		r.readPipelineRun(ctx, we, existing) // adopt what an earlier attempt created
 		return nil
 	}
 	if err != nil {
