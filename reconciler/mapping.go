@@ -170,33 +170,28 @@ func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, fai
 	status, reason := completeReason(c)
 	switch {
 	case status == metav1.ConditionUnknown && started:
-		we.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted, progress(pr, completed, total, counted))
-		we.SetTektonPipelineComplete(metav1.ConditionUnknown, wfev1.ReasonPipelineRunning, tektonSays(name, "is running", c))
-		we.Status.Phase = wfev1.PhaseRunning
+		we.MarkRunning(progress(pr, completed, total, counted), tektonSays(name, "is running", c))
 	case status == metav1.ConditionUnknown:
-		we.SetTektonPipelineComplete(metav1.ConditionUnknown, wfev1.ReasonPending, tektonSays(name, "has not started", c))
-		we.Status.Phase = wfev1.PhasePending
+		we.MarkPending(tektonSays(name, "has not started", c))
 	case started:
 		msg := fmt.Sprintf("Tekton PipelineRun %s has started; it has finished", name)
 		if counted {
 			msg = fmt.Sprintf("Tekton PipelineRun %s has started; it finished with %d of %d tasks complete", name, completed, total)
 		}
-		we.SetTektonPipelineRunning(metav1.ConditionTrue, wfev1.ReasonPipelineStarted, msg)
+		we.MarkStarted(msg)
 		finish(we, pr, c, status, reason, started, failed)
 	default:
-		we.SetTektonPipelineRunning(metav1.ConditionFalse, wfev1.ReasonPipelineFailedToStart,
-			tektonSays(name, "ended without starting", c))
+		we.MarkFailedToStart(tektonSays(name, "ended without starting", c))
 		finish(we, pr, c, status, reason, started, failed)
 	}
 }
 
-// finish sets TektonPipelineComplete, phase and failure details of a finished run.
+// finish ends the execution as the finished PipelineRun says: the
+// transition of its reason, with failure details when it failed.
 func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condition, status metav1.ConditionStatus, reason string, started bool, failed *taskFailure) {
 	name := pr.Namespace + "/" + pr.Name
 	if status == metav1.ConditionTrue {
-		we.SetTektonPipelineComplete(status, reason, tektonSays(name, "succeeded", c))
-		we.Status.Phase = wfev1.PhaseCompleted
-		we.Status.FailureDetails = nil
+		we.MarkSucceeded(tektonSays(name, "succeeded", c))
 		return
 	}
 	msg := tektonSays(name, "failed", c)
@@ -204,9 +199,7 @@ func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condi
 		msg = fmt.Sprintf("%s; failed task: %s (%s: %s)", msg, wfev1.Truncate(failed.Name, wfev1.MaxName),
 			wfev1.Truncate(failed.Reason, wfev1.MaxName), wfev1.Truncate(failed.Message, wfev1.MaxConditionMessage/4))
 	}
-	we.SetTektonPipelineComplete(status, reason, msg)
-	we.Status.Phase = wfev1.PhaseFailed
-	fd := &wfev1.FailureDetails{
+	fd := wfev1.FailureDetails{
 		Reason:                 failureClass(c.Reason, started, failed),
 		Message:                wfev1.Truncate(c.Message, wfev1.MaxFailureMessage),
 		WasExecutionFailure:    started,
@@ -221,7 +214,14 @@ func finish(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, c *apis.Condi
 	if we.Status.Duration != nil {
 		fd.ExecutionTimeBeforeFailure = we.Status.Duration.DeepCopy()
 	}
-	we.Status.FailureDetails = fd
+	switch reason {
+	case wfev1.ReasonPipelineTimeout:
+		we.MarkTimedOut(msg, fd)
+	case wfev1.ReasonPipelineCancelled:
+		we.MarkCancelled(msg, fd)
+	default:
+		we.MarkFailed(msg, fd)
+	}
 }
 
 // taskIndex is the position of the named task in the Pipeline the PipelineRun
@@ -270,28 +270,17 @@ func applyPipelineRunGone(we *wfev1.WorkflowExecution, msg string, now metav1.Ti
 	if isFinished(we) {
 		return
 	}
-	if !isTrue(we, wfev1.ConditionTektonPipelineRunning) {
-		we.SetTektonPipelineRunning(metav1.ConditionFalse, wfev1.ReasonPipelineFailedToStart, msg)
-	}
-	we.SetTektonPipelineComplete(metav1.ConditionFalse, wfev1.ReasonPipelineFailed, msg)
-	we.Status.Phase = wfev1.PhaseFailed
-	we.Status.CompletionTime = now.DeepCopy()
-	we.Status.FailureDetails = &wfev1.FailureDetails{
-		Reason: wfev1.FailureReasonUnknown, Message: msg, FailedAt: now, NaturalLanguageSummary: msg,
-		WasExecutionFailure: isTrue(we, wfev1.ConditionTektonPipelineRunning),
-	}
+	we.MarkGone(msg, wfev1.FailureDetails{Reason: wfev1.FailureReasonUnknown, Message: msg, FailedAt: now, NaturalLanguageSummary: msg}, now)
 }
 
 // applyCreated records that the PipelineRun exists, with its UID: only that
 // PipelineRun is followed from then on.
 func applyCreated(we *wfev1.WorkflowExecution, namespace, name string, uid types.UID) {
-	ref := &wfev1.PipelineRunReference{Name: name, UID: uid}
+	ref := wfev1.PipelineRunReference{Name: name, UID: uid}
 	if namespace != we.Namespace {
 		ref.Namespace = namespace
 	}
-	we.Status.PipelineRunRef = ref
-	we.SetTektonPipelineCreated(metav1.ConditionTrue, wfev1.ReasonPipelineCreated,
-		fmt.Sprintf("Tekton PipelineRun %s/%s created", namespace, name))
+	we.MarkPipelineCreated(ref, fmt.Sprintf("Tekton PipelineRun %s/%s created", namespace, name))
 }
 
 // applyCreationError records a failed attempt to create the PipelineRun: a
@@ -299,20 +288,15 @@ func applyCreated(we *wfev1.WorkflowExecution, namespace, name string, uid types
 // execution as failed.
 func applyCreationError(we *wfev1.WorkflowExecution, err error, final bool, class wfev1.FailureReason, now metav1.Time) {
 	if !final {
-		we.SetTektonPipelineCreated(metav1.ConditionUnknown, wfev1.ReasonPipelineCreationRetrying,
-			fmt.Sprintf("Creating the Tekton PipelineRun failed and is retried: %v", err))
+		we.MarkCreationRetrying(fmt.Sprintf("Creating the Tekton PipelineRun failed and is retried: %v", err))
 		return
 	}
 	msg := fmt.Sprintf("The Tekton PipelineRun could not be created: %v", err)
-	we.SetTektonPipelineCreated(metav1.ConditionFalse, wfev1.ReasonPipelineCreationFailed, msg)
-	we.SetTektonPipelineRunning(metav1.ConditionFalse, wfev1.ReasonPipelineFailedToStart, msg)
-	we.SetTektonPipelineComplete(metav1.ConditionFalse, wfev1.ReasonPipelineFailed, msg)
-	we.Status.Phase = wfev1.PhaseFailed
-	we.Status.CompletionTime = now.DeepCopy()
-	we.Status.FailureDetails = &wfev1.FailureDetails{Reason: class, FailedAt: now,
-		Message: wfev1.Truncate(err.Error(), wfev1.MaxFailureMessage), NaturalLanguageSummary: wfev1.Truncate(msg, wfev1.MaxFailureMessage)}
+	we.MarkCreationFailed(msg, wfev1.FailureDetails{Reason: class, FailedAt: now,
+		Message: wfev1.Truncate(err.Error(), wfev1.MaxFailureMessage), NaturalLanguageSummary: wfev1.Truncate(msg, wfev1.MaxFailureMessage)}, now)
 }
 
+// summary is what status.pipelineRunStatus keeps of the PipelineRun.
 func summary(c *apis.Condition, completed, total int) *wfev1.PipelineRunStatusSummary {
 	if c == nil {
 		return &wfev1.PipelineRunStatusSummary{Status: metav1.ConditionUnknown}
