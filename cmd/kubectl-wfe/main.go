@@ -16,7 +16,8 @@ limitations under the License.
 
 // Command kubectl-wfe is a kubectl plugin for WorkflowExecutions:
 // "kubectl wfe wait NAME" returns when the run finishes, either way, which
-// kubectl wait cannot (it ANDs conditions, never ORs them).
+// kubectl wait cannot (it ANDs conditions, never ORs them); "kubectl wfe
+// describe NAME" draws the execution, its PipelineRun and TaskRuns as a tree.
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,14 +55,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	timeout := flags.Duration("timeout", 30*time.Minute, "How long to wait before giving up (exit 2).")
 	usage := func(msg string) int {
 		fmt.Fprintf(stderr, "%s\nusage: kubectl wfe wait NAME [-n NAMESPACE] [--timeout=30m]\n"+
-			"exit 0: succeeded; 1: failed, timed out or cancelled; 2: --timeout passed first; 3: usage or API error\n", msg)
+			"exit 0: succeeded; 1: failed, timed out or cancelled; 2: --timeout passed first; 3: usage or API error\n"+
+			"       kubectl wfe describe NAME [-n NAMESPACE]\n", msg)
 		return exitError
 	}
 	if err := flags.Parse(args); err != nil {
 		return usage(err.Error())
 	}
-	if flags.NArg() != 2 || flags.Arg(0) != "wait" {
-		return usage("kubectl wfe: want the subcommand wait and one WorkflowExecution name")
+	if flags.NArg() != 2 || (flags.Arg(0) != "wait" && flags.Arg(0) != "describe") {
+		return usage("kubectl wfe: want the subcommand wait or describe and one WorkflowExecution name")
 	}
 	ns, _, err := config.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
@@ -71,8 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage(err.Error())
 	}
 	scheme := runtime.NewScheme()
-	if err := wfev1.AddToScheme(scheme); err != nil {
-		return usage(err.Error())
+	for _, add := range []func(*runtime.Scheme) error{wfev1.AddToScheme, tektonv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return usage(err.Error())
+		}
 	}
 	c, err := client.NewWithWatch(rest, client.Options{Scheme: scheme})
 	if err != nil {
@@ -80,7 +85,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	code, msg := wait(ctx, c, client.ObjectKey{Namespace: ns, Name: flags.Arg(1)})
+	key := client.ObjectKey{Namespace: ns, Name: flags.Arg(1)}
+	code, msg := 0, ""
+	if flags.Arg(0) == "describe" {
+		code, msg = describe(ctx, c, key, time.Now())
+	} else {
+		code, msg = wait(ctx, c, key)
+	}
 	fmt.Fprintln(stdout, msg)
 	return code
 }

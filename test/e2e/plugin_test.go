@@ -66,6 +66,15 @@ func TestKubectlWfeWaitExitsWithTheOutcome(t *testing.T) {
 			assert.Contains(t, out, tc.says)
 		})
 	}
+	t.Run("describe draws the failed run, its PipelineRun and TaskRuns", func(t *testing.T) {
+		out, err := exec.Command(plugin, "describe", "plugin-fails", "-n", ns, "--kubeconfig", cp.Kubeconfig).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		t.Logf("kubectl wfe describe plugin-fails:\n%s", out)
+		for _, want := range []string{"WorkflowExecution " + ns + "/plugin-fails  Failed", "TektonPipelineComplete  False   PipelineFailed",
+			"└─ PipelineRun " + ns + "/", "   ├─ TaskRun ", "False/Failed"} {
+			assert.Contains(t, string(out), want)
+		}
+	})
 	t.Run("a WorkflowExecution that does not exist exits 3", func(t *testing.T) {
 		code, out := waitFor("no-such-execution", "5s")
 		assert.Equal(t, 3, code, out)
