@@ -58,8 +58,8 @@ func Register(server webhook.Server, policy PolicySource) {
 // handlers returns the server's handlers by path, behind one limiter.
 func handlers(lim *limiter, policy PolicySource) map[string]http.Handler {
 	return map[string]http.Handler{
-		CreatePath: lim.wrap(&admission.Webhook{Handler: CreateHandler{Policy: policy}}),
-		StatusPath: lim.wrap(&admission.Webhook{Handler: StatusHandler{}}),
+		CreatePath: lim.wrap(&admission.Webhook{Handler: counted{CreatePath, CreateHandler{Policy: policy}}}),
+		StatusPath: lim.wrap(&admission.Webhook{Handler: counted{StatusPath, StatusHandler{}}}),
 	}
 }
 

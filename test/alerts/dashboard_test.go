@@ -87,7 +87,7 @@ func TestTheDashboardDecodesStrictlyAndEveryQueryParses(t *testing.T) {
 		"wfe_pipelinerun_status_latency_seconds_bucket", "wfe_initial_conditions_latency_seconds_bucket",
 		"wfe_audit_oldest_unacknowledged_age_seconds", "wfe_audit_events_failed_total", "wfe_audit_events_abandoned_total",
 		"controller_runtime_webhook_requests_total", "controller_runtime_webhook_latency_seconds_bucket",
-		"wfe_status_writes_refused_total", "wfe_status_write_conflicts_total",
+		"wfe_status_writes_refused_total", "wfe_status_write_conflicts_total", "wfe_webhook_errors_total",
 	} {
 		assert.Regexp(t, `\b`+metric+`\b`, all, "a panel shows %s", metric)
 	}
