@@ -201,8 +201,13 @@ func TestARealPrometheusScrapesTheManagerAndSeesTheAuditAlertFireAndResolve(t *t
 	t.Logf("the audit alert fired %s into the outage and resolved %s after DataStorage came back",
 		fired.Round(time.Second), time.Since(healed).Round(time.Second))
 
+	for cause, query := range provoke(t) {
+		require.Eventually(t, func() bool { v, err := strconv.ParseFloat(promQuery(t, prom, query), 64); return err == nil && v > 0 },
+			60*time.Second, time.Second, "%s shows on Prometheus: %s", cause, query)
+	}
+
 	// Every query of the shipped dashboard answers on this Prometheus, after
-	// a run, an outage (delivery failures) and its recovery.
+	// a run, an outage, its recovery and the causes above.
 	root, err := paths.RepoRoot()
 	require.NoError(t, err)
 	d, err := dashboard.Read(filepath.Join(root, "config", "components", "dashboard", "dashboard.json"))
