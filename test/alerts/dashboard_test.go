@@ -83,7 +83,7 @@ func TestTheDashboardDecodesStrictlyAndEveryQueryParses(t *testing.T) {
 
 	// What operators watch, each on a panel.
 	for _, metric := range []string{
-		"wfe_executions_finished_total", "wfe_executions_in_flight", "wfe_executions_overdue",
+		"wfe_executions_finished_total", "wfe_executions_in_flight", "wfe_executions_overdue", "wfe_execution_duration_seconds_bucket", "wfe_time_to_start_seconds_bucket",
 		"wfe_pipelinerun_status_latency_seconds_bucket", "wfe_initial_conditions_latency_seconds_bucket",
 		"wfe_audit_oldest_unacknowledged_age_seconds", "wfe_audit_events_failed_total", "wfe_audit_events_abandoned_total",
 		"controller_runtime_webhook_requests_total", "controller_runtime_webhook_latency_seconds_bucket",
