@@ -258,12 +258,15 @@ RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
 DIST ?= dist
 # Every archive entry's mtime, the image's created time and the SBOM's.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-RELEASE_GO_BUILD := CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(LDFLAGS)"
+# The microarchitecture levels pinned, not taken from the environment; the
+# same Go toolchain is needed for the same bytes (`go version` in the SBOM).
+RELEASE_GO_BUILD := CGO_ENABLED=0 GOAMD64=v1 GOARM64=v8.0 go build -trimpath -ldflags "-s -w $(LDFLAGS)"
 
 .PHONY: release
 release: kustomize ## Write a release into dist/ (VERSION=vX.Y.Z IMAGE_REPO=<registry/name>); offline, reproducible, pushes nothing.
 	@echo "$(VERSION)" | grep -Eq '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$' || \
 		{ echo "make release: VERSION=$(VERSION) is not vX.Y.Z[-pre]" >&2; exit 2; }
+	@case "$(VERSION)" in *-dirty) echo "make release: VERSION=$(VERSION) is a modified tree; commit first" >&2; exit 2;; esac
 	@[ -n "$(IMAGE_REPO)" ] || { echo "make release: set IMAGE_REPO, e.g. IMAGE_REPO=ghcr.io/acme/wfe-conditions" >&2; exit 2; }
 	@rm -rf $(DIST) && mkdir -p $(DIST) && build=$$(mktemp -d) && trap 'rm -rf $$build' EXIT && set -e && \
 	binaries= && first= && \

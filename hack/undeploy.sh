@@ -40,6 +40,9 @@ while read -r group; do
 done < <("${kubectl[@]}" auth whoami -o jsonpath='{range .status.userInfo.groups[*]}{@}{"\n"}{end}')
 released=0
 while read -r ns name uid finalizers; do
+	if [[ "${finalizers}" != *"${finalizer}"* && "${finalizers}" != *"${audit_finalizer}"* ]]; then
+		continue # held only by another's finalizer: not ours to release or tell
+	fi
 	kept="$(echo "${finalizers}" | tr -d '[]"' | tr ',' '\n' | { grep -vxF -e "${finalizer}" -e "${audit_finalizer}" -e '' || true; } |
 		sed 's/.*/"&"/' | paste -sd, -)"
 	"${kubectl[@]}" "${as[@]}" patch "${resource}" "${name}" -n "${ns}" --type=merge -p "{\"metadata\":{\"finalizers\":[${kept}]}}"

@@ -45,12 +45,13 @@ type Released struct {
 }
 
 // ReleaseFinalizers removes our finalizers from every WorkflowExecution and
-// deletes our PipelineRuns in the execution namespace (none when it is
-// empty), for an uninstall once the manager has stopped: nothing of ours is
+// deletes our PipelineRuns in namespaces (the execution namespace and the
+// previous ones, where nothing owns them), for an uninstall once the manager
+// has stopped: nothing of ours is
 // left to hold a delete. A WorkflowExecution not being deleted keeps its
 // status; an install that comes back resumes its record. One being deleted
 // goes now, with a Warning Event naming the audit events it goes without.
-func ReleaseFinalizers(ctx context.Context, c client.Client, rec events.EventRecorder, executionNamespace string) (Released, error) {
+func ReleaseFinalizers(ctx context.Context, c client.Client, rec events.EventRecorder, namespaces []string) (Released, error) {
 	var done Released
 	list := &wfev1.WorkflowExecutionList{}
 	for {
@@ -62,38 +63,54 @@ func ReleaseFinalizers(ctx context.Context, c client.Client, rec events.EventRec
 			if !controllerutil.ContainsFinalizer(we, wfev1.FinalizerAudit) && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup) {
 				continue
 			}
-			lost, err := release(ctx, c, rec, we)
+			released, lost, err := release(ctx, c, rec, we)
 			if err != nil {
 				return done, err
 			}
-			done.WorkflowExecutions++
+			if released {
+				done.WorkflowExecutions++
+			}
 			done.AbandonedEvents += len(lost)
 		}
 		if list.Continue == "" {
 			break
 		}
 	}
-	if executionNamespace == "" {
-		return done, nil
-	}
-	prs := &tektonv1.PipelineRunList{}
-	if err := c.List(ctx, prs, client.InNamespace(executionNamespace), client.HasLabels{wfev1.LabelWorkflowExecutionUID}); err != nil {
-		return done, fmt.Errorf("list PipelineRuns in %s: %w", executionNamespace, err)
-	}
-	for i := range prs.Items {
-		pr := &prs.Items[i]
-		err := c.Delete(ctx, pr, client.Preconditions{UID: &pr.UID}, client.PropagationPolicy(metav1.DeletePropagationBackground))
-		if client.IgnoreNotFound(err) != nil {
-			return done, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+	for _, ns := range namespaces {
+		n, err := deleteOurPipelineRuns(ctx, c, ns)
+		done.PipelineRuns += n
+		if err != nil {
+			return done, err
 		}
-		done.PipelineRuns++
 	}
 	return done, nil
 }
 
+// deleteOurPipelineRuns deletes the PipelineRuns of ours in a namespace and
+// returns how many it deleted.
+func deleteOurPipelineRuns(ctx context.Context, c client.Client, namespace string) (int, error) {
+	prs := &tektonv1.PipelineRunList{}
+	if err := c.List(ctx, prs, client.InNamespace(namespace), client.HasLabels{wfev1.LabelWorkflowExecutionUID}); err != nil {
+		return 0, fmt.Errorf("list PipelineRuns in %s: %w", namespace, err)
+	}
+	n := 0
+	for i := range prs.Items {
+		pr := &prs.Items[i]
+		err := c.Delete(ctx, pr, client.Preconditions{UID: &pr.UID}, client.PropagationPolicy(metav1.DeletePropagationBackground))
+		switch {
+		case err == nil:
+			n++
+		case !apierrors.IsNotFound(err):
+			return n, fmt.Errorf("delete PipelineRun %s/%s: %w", pr.Namespace, pr.Name, err)
+		}
+	}
+	return n, nil
+}
+
 // release removes our finalizers from one WorkflowExecution, re-reading it on
-// a conflict, and returns the audit events it goes without.
-func release(ctx context.Context, c client.Client, rec events.EventRecorder, we *wfev1.WorkflowExecution) ([]string, error) {
+// a conflict, and returns whether it did (false: it was gone) and the audit
+// events it goes without.
+func release(ctx context.Context, c client.Client, rec events.EventRecorder, we *wfev1.WorkflowExecution) (bool, []string, error) {
 	var lost []string
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(we), we); err != nil {
@@ -106,10 +123,10 @@ func release(ctx context.Context, c client.Client, rec events.EventRecorder, we 
 		return c.Patch(ctx, we, patch)
 	})
 	if apierrors.IsNotFound(err) {
-		return nil, nil
+		return false, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("release WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
+		return false, nil, fmt.Errorf("release WorkflowExecution %s/%s: %w", we.Namespace, we.Name, err)
 	}
 	if len(lost) > 0 {
 		// Its namespace may be terminating, where no Event can be created:
@@ -117,7 +134,7 @@ func release(ctx context.Context, c client.Client, rec events.EventRecorder, we 
 		rec.Eventf(we, nil, corev1.EventTypeWarning, "AuditAbandoned", "Uninstall",
 			"Released by the uninstall while being deleted; these audit events are lost: %v", lost)
 	}
-	return lost, nil
+	return true, lost, nil
 }
 
 // abandonedAtRelease lists the audit events a WorkflowExecution goes without

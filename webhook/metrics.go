@@ -25,12 +25,13 @@ import (
 )
 
 // metricErrors counts the requests a handler answered with an error. The
-// answer still travels as HTTP 200 (an AdmissionReview carrying the error),
-// so controller-runtime's requests_total{code} never sees it; the apiserver
-// then admits without the webhook (fail-open).
+// answer travels as HTTP 200 (an AdmissionReview carrying the error), so
+// controller-runtime's requests_total{code} counts it as 200; and it is a
+// rejection: the apiserver refuses the request (failurePolicy Ignore skips
+// only a webhook it cannot call or that answers non-200).
 var metricErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "wfe_webhook_errors_total",
-	Help: "Admission requests a handler answered with an error (sent as HTTP 200 inside the AdmissionReview); the apiserver then admits without the webhook.",
+	Help: "Admission requests a handler answered with an error (sent as HTTP 200 inside the AdmissionReview); the apiserver refuses those requests.",
 }, []string{"webhook"})
 
 func init() {

@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,7 +61,8 @@ func describe(ctx context.Context, c client.Client, key client.ObjectKey, now ti
 			if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{"tekton.dev/pipelineRun": ref.Name}); err != nil {
 				note = fmt.Sprintf("TaskRuns not readable: %v", err)
 			}
-			taskRuns = list.Items
+			// Only this PipelineRun's: an earlier one of the same name had others.
+			taskRuns = slices.DeleteFunc(list.Items, func(tr tektonv1.TaskRun) bool { return !ownedBy(&tr, got.UID) })
 		case err == nil:
 			note = fmt.Sprintf("PipelineRun %s/%s is another one than this execution's (UID %s)", ns, ref.Name, got.UID)
 		case apierrors.IsNotFound(err):
@@ -70,6 +72,12 @@ func describe(ctx context.Context, c client.Client, key client.ObjectKey, now ti
 		}
 	}
 	return exitSucceeded, tree(we, pr, taskRuns, note, now)
+}
+
+// ownedBy says whether the TaskRun's controller is the object with uid.
+func ownedBy(tr *tektonv1.TaskRun, uid types.UID) bool {
+	ref := metav1.GetControllerOf(tr)
+	return ref != nil && ref.UID == uid
 }
 
 // tree draws the WorkflowExecution, its conditions, its PipelineRun and

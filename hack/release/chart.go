@@ -115,6 +115,7 @@ func chartEntries(dir string, edits map[string][]edit) ([]entry, error) {
 	if rules == nil {
 		rules = ignore.Empty()
 	}
+	rules.AddDefaults() // as helm package: templates/.* stay out
 	var entries []entry
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -50,16 +51,17 @@ import (
 // Event, and a later delete completes.
 func TestTheUninstallHookReleasesEveryFinalizerAndPipelineRunOfOurs(t *testing.T) {
 	t.Parallel()
-	const runs = "runs"
+	const runs, oldRuns = "runs", "old-runs"
 	cp := controlplane.Start(t, controlplane.WithCRDs(thirdPartyCRDs(t)...))
 	ctx := t.Context()
 	deleteCRD(t, cp)
 	cp.CreateNamespace(t, runs)
+	cp.CreateNamespace(t, oldRuns)
 	cfg := helmConfig(t, cp)
 	install := action.NewInstall(cfg)
 	install.ReleaseName, install.Namespace, install.CreateNamespace = releaseName, namespace, true
 	install.Timeout = time.Minute
-	rel, err := install.RunWithContext(ctx, loadChart(t), values(t, "executionPolicy: {executionNamespace: "+runs+", requireBundleDigest: false}"))
+	rel, err := install.RunWithContext(ctx, loadChart(t), values(t, "executionPolicy: {executionNamespace: "+runs+", previousExecutionNamespaces: ["+oldRuns+"], requireBundleDigest: false}"))
 	require.NoError(t, err)
 
 	var job *batchv1.Job
@@ -94,6 +96,10 @@ func TestTheUninstallHookReleasesEveryFinalizerAndPipelineRunOfOurs(t *testing.T
 		wfev1.LabelWorkflowExecution: running.Name, wfev1.LabelSourceNamespace: running.Namespace, wfev1.LabelWorkflowExecutionUID: string(running.UID),
 	}}, Spec: tektonv1.PipelineRunSpec{PipelineRef: &tektonv1.PipelineRef{Name: "p"}}}
 	require.NoError(t, cp.Client.Create(ctx, pr))
+	// One started under the previous execution namespace: nothing owns it there either.
+	earlier := pr.DeepCopy()
+	earlier.ResourceVersion, earlier.UID, earlier.Namespace, earlier.Name = "", "", oldRuns, "wfe-earlier"
+	require.NoError(t, cp.Client.Create(ctx, earlier))
 
 	opts := wiring.ReleaseOptions{Namespace: namespace, Deployment: "wfe-conditions-controller-manager",
 		ExecutionPolicy: wfev1.ExecutionPolicyName, StopTimeout: 30 * time.Second}
@@ -108,6 +114,7 @@ func TestTheUninstallHookReleasesEveryFinalizerAndPipelineRunOfOurs(t *testing.T
 	assert.Equal(t, []string{"example.com/keep"}, other.Finalizers, "another's finalizer stays")
 	assert.True(t, apierrors.IsNotFound(cp.Client.Get(ctx, client.ObjectKeyFromObject(deleting), deleting)), "the one being deleted is gone")
 	assert.True(t, apierrors.IsNotFound(cp.Client.Get(ctx, client.ObjectKeyFromObject(pr), pr)), "no PipelineRun of ours is left in %s", runs)
+	assert.True(t, apierrors.IsNotFound(cp.Client.Get(ctx, client.ObjectKeyFromObject(earlier), earlier)), "nor in %s", oldRuns)
 	evs := &eventsv1.EventList{}
 	require.NoError(t, cp.Client.List(ctx, evs, client.InNamespace("default")))
 	var notes []string
@@ -118,6 +125,11 @@ func TestTheUninstallHookReleasesEveryFinalizerAndPipelineRunOfOurs(t *testing.T
 	}
 	require.Len(t, notes, 1, "one Warning Event for the WorkflowExecution released while being deleted")
 	assert.Contains(t, notes[0], "terminal event")
+
+	// Run again with the execution policy gone (a rerun after a partial
+	// uninstall): nothing left to do, and no error.
+	require.NoError(t, cp.Client.Delete(ctx, &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: wfev1.ExecutionPolicyName}}))
+	require.NoError(t, wiring.Release(ctx, cp.ControllerConfig(), opts, testr.New(t)), "a rerun without the execution policy")
 
 	uninstall := action.NewUninstall(cfg)
 	uninstall.DisableHooks = true // run above

@@ -52,7 +52,7 @@ func getPolicy(ctx context.Context, c client.Reader, name string) (wfev1.Executi
 	vap := &admissionregistrationv1.ValidatingAdmissionPolicy{}
 	if err := c.Get(ctx, client.ObjectKey{Name: name}, vap); err != nil {
 		if apierrors.IsNotFound(err) {
-			return wfev1.ExecutionPolicy{}, fmt.Errorf("ValidatingAdmissionPolicy %s not found: install it with the manifests (config/policies); it holds the execution policy and enforces it", name)
+			return wfev1.ExecutionPolicy{}, fmt.Errorf("ValidatingAdmissionPolicy %s not found: install it with the manifests (config/policies); it holds the execution policy and enforces it: %w", name, err)
 		}
 		return wfev1.ExecutionPolicy{}, fmt.Errorf("get ValidatingAdmissionPolicy %s: %w", name, err)
 	}

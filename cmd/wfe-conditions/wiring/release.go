@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -77,27 +78,48 @@ func Release(ctx context.Context, cfg *rest.Config, o ReleaseOptions, log logr.L
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
+	// The policy first: an error there leaves the manager running.
+	var namespaces []string
+	switch policy, err := getPolicy(ctx, c, o.ExecutionPolicy); {
+	case err == nil:
+		namespaces = pipelineRunNamespaces(policy)
+	case apierrors.IsNotFound(err):
+		log.Info("no execution policy: no execution namespace to clean", "name", o.ExecutionPolicy)
+	default:
+		return err
+	}
 	if o.Deployment != "" {
 		if err := stopManager(ctx, c, o); err != nil {
 			return err
 		}
 		log.Info("manager stopped", "deployment", o.Namespace+"/"+o.Deployment)
 	}
-	executionNamespace := ""
-	switch policy, err := getPolicy(ctx, c, o.ExecutionPolicy); {
-	case err == nil:
-		executionNamespace = policy.ExecutionNamespace
-	case apierrors.IsNotFound(err):
-		log.Info("no execution policy: no execution namespace to clean", "name", o.ExecutionPolicy)
-	default:
-		return err
-	}
-	rec := reconciler.NewRecorder(c, scheme, "wfe-conditions", 1000, log.WithName("events"))
-	done, err := reconciler.ReleaseFinalizers(ctx, c, rec, executionNamespace)
-	rec.Flush(ctx)
+	rec := reconciler.NewRecorder(c, scheme, "wfe-conditions", 10000, log.WithName("events"))
+	done, err := reconciler.ReleaseFinalizers(ctx, c, rec, namespaces)
+	// Bounded: Events are best effort, the Job has a deadline.
+	flushCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rec.Flush(flushCtx)
 	log.Info("released", "workflowExecutions", done.WorkflowExecutions, "pipelineRunsDeleted", done.PipelineRuns,
-		"executionNamespace", executionNamespace, "auditEventsAbandoned", done.AbandonedEvents)
+		"namespaces", namespaces, "auditEventsAbandoned", done.AbandonedEvents)
 	return err
+}
+
+// pipelineRunNamespaces are where PipelineRuns of ours live without an owner
+// to delete them with their WorkflowExecution: the execution namespace and
+// the previous ones still watched ("*", the WorkflowExecutions' own
+// namespaces, holds owned ones).
+func pipelineRunNamespaces(p wfev1.ExecutionPolicy) []string {
+	var out []string
+	if p.ExecutionNamespace != "" {
+		out = append(out, p.ExecutionNamespace)
+	}
+	for _, ns := range p.PreviousExecutionNamespaces {
+		if ns != "*" && !slices.Contains(out, ns) {
+			out = append(out, ns)
+		}
+	}
+	return out
 }
 
 // stopManager scales the manager to zero and waits until none of its pods
