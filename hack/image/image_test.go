@@ -233,38 +233,6 @@ func TestManagerImageIsReproducible(t *testing.T) {
 	}
 }
 
-func TestBuildTime(t *testing.T) {
-	cases := []struct {
-		name    string
-		env     string
-		set     bool
-		want    int64
-		wantErr bool
-	}{
-		{"without SOURCE_DATE_EPOCH the time is the Unix epoch", "", false, 0, false},
-		{"an empty SOURCE_DATE_EPOCH counts as unset", "", true, 0, false},
-		{"SOURCE_DATE_EPOCH gives the time in seconds", "1700000000", true, 1700000000, false},
-		{"a SOURCE_DATE_EPOCH that is not a number is an error", "yesterday", true, 0, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.set {
-				t.Setenv("SOURCE_DATE_EPOCH", tc.env)
-			} else {
-				t.Setenv("SOURCE_DATE_EPOCH", "")
-				require.NoError(t, os.Unsetenv("SOURCE_DATE_EPOCH"))
-			}
-			got, err := buildTime()
-			if tc.wantErr {
-				require.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got.Unix())
-		})
-	}
-}
-
 func TestRootfsImage(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))

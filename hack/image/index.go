@@ -32,6 +32,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"kubernaut.ai/wfe-conditions/hack/sourcedate"
 )
 
 // Annotations of the layout's index.json: the OCI one names the tag, and
@@ -82,7 +84,7 @@ func runIndex(args []string, stdout io.Writer) error {
 // named as tag and by its digest, into the layout folder dir. It returns the
 // digest reference.
 func writeIndex(binaries map[string]string, version, commit string, tag name.Tag, dir string) (string, error) {
-	created, err := buildTime()
+	created, err := sourcedate.Time()
 	if err != nil {
 		return "", err
 	}

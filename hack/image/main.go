@@ -35,6 +35,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"kubernaut.ai/wfe-conditions/hack/sourcedate"
 )
 
 const usage = "usage: image manager -binary <path> -version V -commit C -tag <ref> -out <file.tar>\n" +
@@ -77,7 +79,7 @@ func runManager(args []string, stdout io.Writer) error {
 	if *binary == "" || *tag == "" || *out == "" {
 		return errors.New("manager: -binary, -tag and -out are required")
 	}
-	created, err := buildTime()
+	created, err := sourcedate.Time()
 	if err != nil {
 		return err
 	}
@@ -106,7 +108,7 @@ func runRootfs(args []string, stdout io.Writer) error {
 	if *dir == "" || *tag == "" || *out == "" {
 		return errors.New("rootfs: -dir, -tag and -out are required")
 	}
-	created, err := buildTime()
+	created, err := sourcedate.Time()
 	if err != nil {
 		return err
 	}

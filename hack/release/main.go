@@ -35,9 +35,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"kubernaut.ai/wfe-conditions/hack/sourcedate"
 )
 
 // semver is the release version: v and SemVer 2, as the chart's version
@@ -77,7 +78,7 @@ func run(args []string, stdout io.Writer) error {
 		return errors.New("-image-repo, -layout and -binary are required")
 	}
 	var err error
-	if o.mtime, err = sourceDateEpoch(); err != nil {
+	if o.mtime, err = sourcedate.Time(); err != nil {
 		return err
 	}
 	digest, err := verifyLayout(o.layout)
@@ -107,20 +108,6 @@ func run(args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "release %s in %s: image %s\n", o.version, o.out, image)
 	return err
-}
-
-// sourceDateEpoch is every archive entry's mtime and the SBOM's timestamp:
-// SOURCE_DATE_EPOCH (make release sets the commit's time), else 0.
-func sourceDateEpoch() (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Unix(0, 0).UTC(), nil
-	}
-	sec, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds: %w", s, err)
-	}
-	return time.Unix(sec, 0).UTC(), nil
 }
 
 // writeSums writes SHA256SUMS in sha256sum's format, sorted by name.

@@ -60,10 +60,7 @@ func listTaskRuns(ctx context.Context, namespace, pipelineRun string) (map[strin
 // kubectlLogs is `kubectl logs`, which the apiserver serves from the kubelet.
 func kubectlLogs(ctx context.Context, t *testing.T, pod, container string) string {
 	t.Helper()
-	out, err := exec.CommandContext(ctx, filepath.Join(node.Bin, "kubectl"), "--kubeconfig", node.Kubeconfig,
-		"logs", "-n", ns, pod, "-c", container).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return string(out)
+	return kubectl(ctx, t, "logs", "-n", ns, pod, "-c", container)
 }
 
 // eventsOf waits for at least n Events about the WorkflowExecution and

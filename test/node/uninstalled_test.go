@@ -90,11 +90,14 @@ func runToCompletion(t *testing.T, name string) *wfev1.WorkflowExecution {
 		wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded), wetest.AuditedIs(metav1.ConditionTrue)))
 }
 
-func kubectl(ctx context.Context, t *testing.T, args ...string) {
+// kubectl runs the built kubectl as the node's administrator and returns its
+// output.
+func kubectl(ctx context.Context, t *testing.T, args ...string) string {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, filepath.Join(node.Bin, "kubectl"), append([]string{"--kubeconfig", node.Kubeconfig}, args...)...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "kubectl %v: %s", args, out)
+	return string(out)
 }
 
 func helmInstallUpgradeUninstall(ctx context.Context, t *testing.T, rel releases.Release, image string) {

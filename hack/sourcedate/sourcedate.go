@@ -14,7 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package sourcedate is the one time reproducible builds here stamp: image
+// layers and configs (hack/image), release archives and the SBOM
+// (hack/release).
+package sourcedate
 
 import (
 	"fmt"
@@ -23,10 +26,11 @@ import (
 	"time"
 )
 
-// buildTime is every file's mtime and the image's created time. A clock
-// reading would change the digest on every build; SOURCE_DATE_EPOCH is the
-// reproducible-builds convention for a caller that wants a real date.
-func buildTime() (time.Time, error) {
+// Time is every file's mtime and every created time. A clock reading would
+// change the digests on every build; SOURCE_DATE_EPOCH is the
+// reproducible-builds convention for a caller that wants a real date
+// (make release sets the commit's time). Unset or empty: the Unix epoch.
+func Time() (time.Time, error) {
 	s, ok := os.LookupEnv("SOURCE_DATE_EPOCH")
 	if !ok || s == "" {
 		return time.Unix(0, 0).UTC(), nil
