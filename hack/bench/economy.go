@@ -71,7 +71,7 @@ func (b *bench) managerSnapshot(ctx context.Context) (reconciles float64, cpu ti
 	if reconciles, err = b.reconciles(ctx); err != nil {
 		return 0, 0, err
 	}
-	u, err := usage(b.mgr.Process.Pid)
+	u, err := usage(b.mgr.PID())
 	return reconciles, u.CPU, err
 }
 

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 const (
@@ -70,7 +71,7 @@ func (b *bench) memory(ctx context.Context, cfg Config) (Memory, error) {
 	}); err != nil {
 		return Memory{}, err
 	}
-	if err := poll(ctx, 15*time.Minute, "every new WorkflowExecution with its PipelineRun", func() (bool, error) {
+	if err := process.WaitUntil(ctx, 50*time.Millisecond, 15*time.Minute, "every new WorkflowExecution with its PipelineRun", func() (bool, error) {
 		return created() >= add, nil
 	}); err != nil {
 		return Memory{}, err
@@ -100,13 +101,13 @@ func (b *bench) memory(ctx context.Context, cfg Config) (Memory, error) {
 	if m.RSSWithOther, m.HeapWithOther, err = b.footprint(ctx); err != nil {
 		return m, err
 	}
-	u0, err := usage(b.mgr.Process.Pid)
+	u0, err := usage(b.mgr.PID())
 	if err != nil {
 		return m, err
 	}
 	const window = 20 * time.Second
 	time.Sleep(window)
-	u1, err := usage(b.mgr.Process.Pid)
+	u1, err := usage(b.mgr.PID())
 	if err != nil {
 		return m, err
 	}
@@ -136,7 +137,7 @@ func (b *bench) countCreated(namespace string) func() int {
 
 // footprint is the manager's resident memory and in-use heap, in MiB.
 func (b *bench) footprint(ctx context.Context) (rss, heap float64, err error) {
-	u, err := usage(b.mgr.Process.Pid)
+	u, err := usage(b.mgr.PID())
 	if err != nil {
 		return 0, 0, err
 	}

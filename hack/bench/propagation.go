@@ -31,6 +31,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/reconciler"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 // Propagation is the time from a PipelineRun status write to a watcher seeing
@@ -96,7 +97,7 @@ func (b *bench) startRunning(ctx context.Context, n int) ([]*wfev1.WorkflowExecu
 	err := parallel(n, 8, func(i int) error {
 		we := &wfev1.WorkflowExecution{}
 		name := fmt.Sprintf("we-%d", i)
-		if err := poll(ctx, 60*time.Second, name+" names its PipelineRun", func() (bool, error) {
+		if err := process.WaitUntil(ctx, 50*time.Millisecond, 60*time.Second, name+" names its PipelineRun", func() (bool, error) {
 			err := b.c.Get(ctx, client.ObjectKey{Namespace: runningNS, Name: name}, we)
 			return err == nil && we.Status.PipelineRunRef != nil, err
 		}); err != nil {

@@ -22,10 +22,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -60,13 +58,13 @@ type bench struct {
 	// wes and prs watch every WorkflowExecution and our PipelineRuns.
 	wes, prs *watcher
 
-	mgr              *exec.Cmd
+	mgr              *process.Proc
 	mgrMetrics       string
 	mgrPprof         string
 	unlimited        *rest.Config
 	profiling        bool
 	heaps            int
-	noop             *exec.Cmd
+	noop             *process.Proc
 	webhookAddr      string
 	noopAddr         string
 	ca               []byte
@@ -138,16 +136,9 @@ func setUp(dir string, cfg Config) (b *bench, err error) {
 }
 
 func (b *bench) tearDown() {
-	for _, p := range []*exec.Cmd{b.noop, b.mgr} {
-		if p != nil && p.Process != nil {
-			_ = p.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { _ = p.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				_ = p.Process.Kill()
-			}
+	for _, p := range []*process.Proc{b.noop, b.mgr} {
+		if p != nil {
+			p.Stop(15 * time.Second)
 		}
 	}
 	if b.ds != nil {
@@ -185,7 +176,7 @@ func (b *bench) releaseLease(ctx context.Context) error {
 	if err := b.c.Delete(ctx, lease); err != nil {
 		return fmt.Errorf("release lease: %w", err)
 	}
-	return poll(ctx, 30*time.Second, "manager takes the lease", func() (bool, error) {
+	return process.WaitUntil(ctx, 50*time.Millisecond, 30*time.Second, "manager takes the lease", func() (bool, error) {
 		err := b.c.Get(ctx, client.ObjectKeyFromObject(lease), lease)
 		return err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != benchHolder, client.IgnoreNotFound(err)
 	})
@@ -243,7 +234,7 @@ func (b *bench) startNoop(certDir string) error {
 	if b.noop, err = b.startProcess(self, "noop-webhook.log", nil, noopCommand, "--port", strconv.Itoa(port), "--cert-dir", certDir); err != nil {
 		return err
 	}
-	return poll(context.Background(), 30*time.Second, "no-op webhook answers TLS", func() (bool, error) {
+	return process.WaitUntil(context.Background(), 50*time.Millisecond, 30*time.Second, "no-op webhook answers TLS", func() (bool, error) {
 		conn, err := tls.Dial("tcp", b.noopAddr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // a readiness probe of our own server
 		if err == nil {
 			_ = conn.Close()
@@ -252,36 +243,6 @@ func (b *bench) startNoop(certDir string) error {
 	})
 }
 
-func (b *bench) startProcess(bin, logName string, env []string, args ...string) (*exec.Cmd, error) {
-	log, err := os.Create(filepath.Join(b.dir, logName))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	return cmd, nil
-}
-
-// poll calls f every 50ms until it is done, fails, or timeout passes.
-func poll(ctx context.Context, timeout time.Duration, what string, f func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		done, err := f()
-		if err != nil || done {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not done after %s", what, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+func (b *bench) startProcess(bin, logName string, env []string, args ...string) (*process.Proc, error) {
+	return process.Start(filepath.Base(bin), bin, process.Options{Env: env, Log: filepath.Join(b.dir, logName)}, args...)
 }

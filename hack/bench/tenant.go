@@ -26,6 +26,7 @@ import (
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
@@ -59,7 +60,7 @@ func (b *bench) tenant(ctx context.Context) (Tenant, error) {
 	if err := parallel(maximalWEs, 8, func(i int) error { return b.c.Create(ctx, maximalWE(tenantNS, i)) }); err != nil {
 		return t, err
 	}
-	if err := poll(ctx, 10*time.Minute, "every maximal WorkflowExecution with its PipelineRun", func() (bool, error) {
+	if err := process.WaitUntil(ctx, 50*time.Millisecond, 10*time.Minute, "every maximal WorkflowExecution with its PipelineRun", func() (bool, error) {
 		return created() >= maximalWEs, nil
 	}); err != nil {
 		return t, err

@@ -81,7 +81,7 @@ func (b *bench) throughput(ctx context.Context, cfg Config) (Throughput, error) 
 	}
 	errs := make(chan error, 1)
 	b.playTekton(ctx, tpNS, errs)
-	pids := []int{b.mgr.Process.Pid, b.apiServerPID, b.etcdPID, os.Getpid()}
+	pids := []int{b.mgr.PID(), b.apiServerPID, b.etcdPID, os.Getpid()}
 	before, err := usages(pids)
 	if err != nil {
 		return Throughput{}, err

@@ -94,7 +94,7 @@ func (b *bench) timeToUnknown(ctx context.Context, cfg Config) (Unknown, error) 
 	if err := b.createNamespace(ctx, runningNS); err != nil {
 		return Unknown{}, err
 	}
-	pids := []int{b.apiServerPID, b.etcdPID, b.mgr.Process.Pid, os.Getpid()}
+	pids := []int{b.apiServerPID, b.etcdPID, b.mgr.PID(), os.Getpid()}
 	cpu0, err := usages(pids)
 	if err != nil {
 		return Unknown{}, err

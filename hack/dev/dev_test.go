@@ -17,12 +17,11 @@ limitations under the License.
 package main_test
 
 import (
-	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,30 +44,18 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 	require.NoError(t, err, string(out))
 
 	dir := t.TempDir()
-	dev := exec.Command(devBin, "--dir", dir)
-	dev.Dir = root
-	stdout, err := dev.StdoutPipe()
-	require.NoError(t, err)
-	dev.Stderr = os.Stderr
-	require.NoError(t, dev.Start())
-	t.Cleanup(func() { _ = dev.Process.Kill() })
-
 	started := time.Now()
-	ready := make(chan struct{})
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			if strings.HasPrefix(scanner.Text(), "dev: ready") {
-				close(ready)
-			}
+	dev, err := process.Start("dev", devBin, process.Options{Dir: root, Log: filepath.Join(dir, "dev.log")}, "--dir", dir)
+	require.NoError(t, err)
+	t.Cleanup(dev.Kill)
+	require.NoError(t, process.WaitUntil(t.Context(), 100*time.Millisecond, 90*time.Second, "dev: ready", func() (bool, error) {
+		if !dev.Running() {
+			return false, fmt.Errorf("dev exited before ready:\n%s", process.Tail(dev.LogPath, 30))
 		}
-	}()
-	select {
-	case <-ready:
-		t.Logf("make dev ready after %s", time.Since(started))
-	case <-time.After(90 * time.Second):
-		t.Fatal("dev did not become ready")
-	}
+		log, err := os.ReadFile(dev.LogPath)
+		return strings.Contains(string(log), "dev: ready"), err
+	}))
+	t.Logf("make dev ready after %s", time.Since(started))
 
 	kubectl, err := paths.Binary("kubectl")
 	require.NoError(t, err)
@@ -91,17 +78,10 @@ func TestDevReachesReadyServesTheSampleAndStopsCleanly(t *testing.T) {
 	assert.Contains(t, table, "PipelineFailed")
 	assert.Contains(t, table, "PipelineTimeout")
 
-	kids := process.Children(dev.Process.Pid)
+	kids := process.Children(dev.PID())
 	require.GreaterOrEqual(t, len(kids), 5, "etcd, kube-apiserver, Tekton's controller, kwok and the manager run under dev")
-	require.NoError(t, dev.Process.Signal(syscall.SIGTERM))
-	exited := make(chan error, 1)
-	go func() { exited <- dev.Wait() }()
-	select {
-	case err := <-exited:
-		assert.NoError(t, err, "dev exits 0 on SIGTERM")
-	case <-time.After(60 * time.Second):
-		t.Fatal("dev did not stop within 60s of SIGTERM")
-	}
+	require.NoError(t, dev.Terminate(60*time.Second))
+	assert.NoError(t, dev.ExitError(), "dev exits 0 on SIGTERM")
 	for _, p := range kids {
 		assert.False(t, process.Alive(p.PID), "%s (%d) outlived dev", p.Name, p.PID)
 	}

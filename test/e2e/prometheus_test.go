@@ -22,11 +22,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +42,7 @@ import (
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 	"kubernaut.ai/wfe-conditions/test/framework/dashboard"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
@@ -121,14 +120,10 @@ scrape_configs:
 	port, err := paths.FreePort()
 	require.NoError(t, err)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address="+addr)
-	cmd.Dir = dir
-	log, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	p, err := process.Start("prometheus", bin, process.Options{Dir: dir, Log: filepath.Join(dir, "prometheus.log")},
+		"--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address="+addr)
 	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { p.Stop(10 * time.Second) })
 	require.NoError(t, controlplane.WaitReady(t.Context(), "http://"+addr+"/-/ready", 60*time.Second))
 	return "http://" + addr
 }

@@ -20,12 +20,9 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -39,14 +36,14 @@ import (
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
 // replica is a manager process of its own.
 type replica struct {
-	cmd     *exec.Cmd
+	*process.Proc
 	metrics string
-	log     string // its standard output and error
 }
 
 func startReplica(t *testing.T, cp *controlplane.ControlPlane, extraArgs ...string) *replica {
@@ -56,24 +53,19 @@ func startReplica(t *testing.T, cp *controlplane.ControlPlane, extraArgs ...stri
 	opts, err := controlplane.ManagerOptions(t.TempDir())
 	require.NoError(t, err)
 	writeCerts(t, opts.WebhookCertDir)
-	cmd := exec.Command(bin, "--kubeconfig", cp.Kubeconfig, "--webhook-host", opts.WebhookHost,
+	args := append([]string{"--kubeconfig", cp.Kubeconfig, "--webhook-host", opts.WebhookHost,
 		"--webhook-port", strconv.Itoa(opts.WebhookPort), "--webhook-cert-dir", opts.WebhookCertDir,
 		"--metrics-bind-address", opts.MetricsAddr, "--health-probe-bind-address", opts.ProbeAddr,
 		"--leader-elect", "--leader-election-namespace=default", "--leader-election-lease-duration=4s",
-		"--metrics-secure=false") // scraped below without a token; metrics_test.go covers the secure endpoint
-	cmd.Args = append(cmd.Args, extraArgs...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logPath := filepath.Join(filepath.Dir(opts.WebhookCertDir), "manager.log")
-	log, err := os.Create(logPath)
+		"--metrics-secure=false"}, // scraped below without a token; metrics_test.go covers the secure endpoint
+		extraArgs...)
+	p, err := process.Start("manager", bin, process.Options{Log: filepath.Join(filepath.Dir(opts.WebhookCertDir), "manager.log")}, args...)
 	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = log, log
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(p.Kill)
 	if err := controlplane.WaitReady(t.Context(), "http://"+opts.ProbeAddr+"/readyz", 30*time.Second); err != nil {
-		out, _ := os.ReadFile(logPath)
-		require.NoError(t, err, "its log:\n%s", out)
+		require.NoError(t, err, "the end of its log:\n%s", process.Tail(p.LogPath, 40))
 	}
-	return &replica{cmd: cmd, metrics: "http://" + opts.MetricsAddr + "/metrics", log: logPath}
+	return &replica{Proc: p, metrics: "http://" + opts.MetricsAddr + "/metrics"}
 }
 
 // reconciles is the replica's count of successful WorkflowExecution reconciles.
@@ -129,7 +121,7 @@ func TestTwoManagersElectOneReconcilerAndFailOver(t *testing.T) {
 	require.NotNil(t, lease.Spec.HolderIdentity)
 
 	// The leader dies without releasing its lease; the other waits it out.
-	require.NoError(t, leader.cmd.Process.Signal(syscall.SIGKILL))
+	leader.Kill()
 	killed := time.Now()
 	createdWE(t, cp, "after-failover")
 	t.Logf("after the leader was killed, a new WorkflowExecution progressed within %s (lease 4s)", time.Since(killed).Round(time.Millisecond))

@@ -89,11 +89,11 @@ func TestTheManagersLogIsJSONAndNamesEachWorkflowExecution(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Eventually(t, func() bool { return count(logLines(t, r.log), tt.msg, tt.keys) > 0 },
-				10*time.Second, 100*time.Millisecond, "no line %q with %v in %s", tt.msg, tt.keys, r.log)
+			require.Eventually(t, func() bool { return count(logLines(t, r.LogPath), tt.msg, tt.keys) > 0 },
+				10*time.Second, 100*time.Millisecond, "no line %q with %v in %s", tt.msg, tt.keys, r.LogPath)
 		})
 	}
 	t.Run("the Go memory limit is logged once, at start", func(t *testing.T) {
-		assert.Equal(t, 1, count(logLines(t, r.log), "Go memory limit", nil))
+		assert.Equal(t, 1, count(logLines(t, r.LogPath), "Go memory limit", nil))
 	})
 }

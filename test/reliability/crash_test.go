@@ -37,13 +37,13 @@ func TestAKilledManagerConvergesAfterRestart(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}
-	rssBefore := m.peakRSS()
-	m.kill9()
+	rssBefore := m.PeakRSSMiB()
+	m.Kill()
 	killed := time.Now()
 	restarted := e.startManager(t)
 	took := e.waitAllComplete(t, n, 5*time.Minute)
 	time.Sleep(time.Second) // let late writes arrive at the recorder
 	dups := e.check(t, rec)
 	t.Logf("crash: %d WEs converged %s after the restart (%s after the kill -9); duplicate audit events: %d; manager peak RSS %d MiB before the kill, %d MiB after",
-		n, took.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond), dups, rssBefore, restarted.peakRSS())
+		n, took.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond), dups, rssBefore, restarted.PeakRSSMiB())
 }

@@ -51,7 +51,7 @@ func TestTheStandbyTakesOverWhenTheLeaderIsKilledMidRun(t *testing.T) {
 		require.NoError(t, e.cp.Client.Create(t.Context(), newWE(fmt.Sprintf("failover-%02d", i))))
 	}
 	time.Sleep(2 * time.Second) // mid-run: created, some running
-	first.kill9()
+	first.Kill()
 	killed := time.Now()
 	took := e.waitAllComplete(t, n, 3*time.Minute)
 	time.Sleep(time.Second)

@@ -18,16 +18,11 @@ package reliability
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -47,6 +42,7 @@ import (
 	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 	"kubernaut.ai/wfe-conditions/test/framework/invariants"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 	"kubernaut.ai/wfe-conditions/test/framework/tekton"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
@@ -91,23 +87,19 @@ func setup(t *testing.T) *env {
 	return &env{cp: cp, ds: ds, dir: dir, port: port}
 }
 
-// proc is a manager process.
-type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
 // startManager runs a manager process serving the registered webhook address;
 // extra flags are appended (a later --webhook-port wins).
-func (e *env) startManager(t *testing.T, extra ...string) *proc {
+func (e *env) startManager(t *testing.T, extra ...string) *process.Proc {
 	t.Helper()
 	bin, err := paths.Binary("wfe-conditions")
 	require.NoError(t, err)
 	return e.startManagerBinary(t, bin, extra...)
 }
 
-// startManagerBinary is startManager with another build of the manager.
-func (e *env) startManagerBinary(t *testing.T, bin string, extra ...string) *proc {
+// startManagerBinary is startManager with another build of the manager. Each
+// manager appends to the same log; one that exits unasked is reported with its
+// end.
+func (e *env) startManagerBinary(t *testing.T, bin string, extra ...string) *process.Proc {
 	t.Helper()
 	var err error
 	ports := make([]int, 2)
@@ -117,41 +109,15 @@ func (e *env) startManagerBinary(t *testing.T, bin string, extra ...string) *pro
 	}
 	kubeconfig, err := e.cp.ManagerKubeconfig()
 	require.NoError(t, err)
-	cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(e.port),
-		"--webhook-cert-dir", filepath.Join(e.dir, "certs"), "--metrics-bind-address", "127.0.0.1:"+strconv.Itoa(ports[0]),
-		"--health-probe-bind-address", "127.0.0.1:"+strconv.Itoa(ports[1]), "--pipeline-source=cluster",
-		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s", "--datastorage-timeout=5s")
-	cmd.Args = append(cmd.Args, extra...)
-	log, err := os.OpenFile(filepath.Join(e.dir, "manager.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	args := append([]string{"--kubeconfig", kubeconfig, "--webhook-host=127.0.0.1", "--webhook-port", strconv.Itoa(e.port),
+		"--webhook-cert-dir", filepath.Join(e.dir, "certs"), "--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(ports[0]),
+		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(ports[1]), "--pipeline-source=cluster",
+		"--datastorage-url", e.ds.URL, "--audit-max-backoff=1s", "--datastorage-timeout=5s"}, extra...)
+	p, err := process.Start("manager", bin, process.Options{Log: filepath.Join(e.dir, "manager.log"), Append: true}, args...)
 	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	require.NoError(t, cmd.Start())
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.done })
+	t.Cleanup(p.Kill)
 	require.NoError(t, controlplane.WaitReady(t.Context(), "http://127.0.0.1:"+strconv.Itoa(ports[1])+"/readyz", 30*time.Second))
 	return p
-}
-
-// peakRSS is the process's peak resident memory in MiB.
-func (p *proc) peakRSS() int {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb / 1024
-		}
-	}
-	return -1
-}
-
-func (p *proc) kill9() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
 }
 
 // recorder keeps every version of every WorkflowExecution a watcher sees.

@@ -39,7 +39,7 @@ func TestADataStorageOutageLosesNothingAndKeepsMemoryBounded(t *testing.T) {
 	}
 	phase := func(d time.Duration, what string) {
 		time.Sleep(d)
-		t.Logf("%6s: %s (manager peak RSS %d MiB)", time.Since(start).Round(time.Second), what, m.peakRSS())
+		t.Logf("%6s: %s (manager peak RSS %d MiB)", time.Since(start).Round(time.Second), what, m.PeakRSSMiB())
 	}
 	phase(30*time.Second, "connection refused for 30 s")
 	require.NoError(t, e.ds.Resume())
@@ -51,7 +51,7 @@ func TestADataStorageOutageLosesNothingAndKeepsMemoryBounded(t *testing.T) {
 	took := e.waitAllComplete(t, n, 2*time.Minute)
 	time.Sleep(time.Second)
 	dups := e.check(t, rec)
-	peak := m.peakRSS()
+	peak := m.PeakRSSMiB()
 	t.Logf("outage: %d WEs audited %s after DataStorage recovered; duplicates %d; requests %d; manager peak RSS %d MiB", n, took.Round(time.Millisecond), dups, e.ds.Requests(), peak)
 	assert.Less(t, peak, 150, "memory stays bounded")
 }

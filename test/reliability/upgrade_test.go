@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,17 +53,6 @@ func buildRelease(t *testing.T, dir string) (bin string, crd []byte) {
 	crd, err = os.ReadFile(filepath.Join(src, crdPath))
 	require.NoError(t, err)
 	return bin, crd
-}
-
-// stop ends a manager the way the kubelet does in a rolling update.
-func (p *proc) stop(t *testing.T) {
-	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the manager did not stop within 30 s of SIGTERM")
-	}
 }
 
 // The procedure of docs/operations.md, "Upgrade and rollback", with
@@ -112,7 +100,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	began := time.Now()
 	applyCRD(newCRD)
 	require.NoError(t, e.cp.InstallProduct(ctx)) // the manifests: the admission policies again
-	old.stop(t)
+	require.NoError(t, old.Terminate(30*time.Second), "stopped as the kubelet does in a rolling update")
 	upgraded := e.startManager(t)
 	upgradeGap := time.Since(began)
 	took := e.waitAllComplete(t, 20, 3*time.Minute)
@@ -127,7 +115,7 @@ func TestUpgradeFromThePreviousReleaseAndRollBackLoseNothing(t *testing.T) {
 	create(20, 30)
 	time.Sleep(time.Second)
 	began = time.Now()
-	upgraded.stop(t)
+	require.NoError(t, upgraded.Terminate(30*time.Second), "stopped as the kubelet does in a rolling update")
 	removeBinding() // as docs/operations.md says for a rollback to v0.1.0
 	applyCRD(oldCRD)
 	admitted()

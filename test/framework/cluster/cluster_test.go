@@ -17,12 +17,11 @@ limitations under the License.
 package cluster
 
 import (
-	"bufio"
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +30,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 // childEnv marks the test binary re-run as the process that is killed.
@@ -106,32 +107,18 @@ func TestTheNextStartUndoesWhatAKilledTestLeft(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, Leftovers(bin), "the host is clean before the child starts")
 
-	child := exec.Command(os.Args[0])
-	child.Env = append(os.Environ(), childEnv+"=1")
-	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives this test
-	out, err := child.StdoutPipe()
+	child, err := process.Start("child", os.Args[0], process.Options{Env: []string{childEnv + "=1"},
+		Log: filepath.Join(t.TempDir(), "child.log")}) // Pdeathsig: never outlives this test
 	require.NoError(t, err)
-	child.Stderr = child.Stdout
-	require.NoError(t, child.Start())
-	ready := make(chan bool)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "NODE-WITH-POD-RUNNING") {
-				ready <- true
-			}
+	t.Cleanup(child.Kill)
+	require.NoError(t, process.WaitUntil(t.Context(), time.Second, 3*time.Minute, "the child's node and pod up", func() (bool, error) {
+		if !child.Running() {
+			return false, fmt.Errorf("the child ended before its pod ran:\n%s", process.Tail(child.LogPath, 30))
 		}
-		close(ready)
-	}()
-	select {
-	case ok := <-ready:
-		require.True(t, ok, "the child ended before its pod ran")
-	case <-time.After(3 * time.Minute):
-		_ = child.Process.Kill()
-		t.Fatal("the child's node and pod were not up within 3 minutes")
-	}
-	require.NoError(t, child.Process.Signal(syscall.SIGKILL))
-	_ = child.Wait()
+		log, err := os.ReadFile(child.LogPath)
+		return strings.Contains(string(log), "NODE-WITH-POD-RUNNING"), err
+	}))
+	child.Kill()
 	left := Leftovers(bin)
 	t.Logf("the killed child left %d things, e.g. %v", len(left), left[:min(3, len(left))])
 	requireEach(t, left, "a killed test leaves its pod running", "in a pod cgroup", "containerd-shim-runc-v2", "mount ", "cgroup ")

@@ -31,6 +31,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/process"
 )
 
 // auditPolicy records every request of the manager's ServiceAccount, so a test
@@ -192,18 +193,7 @@ func (c *Cluster) removePods() {
 
 // poll calls ok every 200 ms until it returns true, or fails after timeout.
 func poll(ctx context.Context, timeout time.Duration, what string, ok func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %s", what, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	return nil
+	return process.WaitUntil(ctx, 200*time.Millisecond, timeout, what, func() (bool, error) { return ok(), nil })
 }
 
 func httpOK(url string) bool {

@@ -21,11 +21,9 @@ package controlplane
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,7 +54,7 @@ type ControlPlane struct {
 	Kubeconfig string
 
 	env       *envtest.Environment
-	restarted []*exec.Cmd
+	restarted []*process.Proc
 	// product: InstallProduct ran, managers run as the controller.
 	product bool
 }
@@ -181,14 +179,7 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 
 // Stop stops the apiserver and etcd and removes their data.
 func (cp *ControlPlane) Stop() error {
-	for _, c := range cp.restarted {
-		_ = c.Process.Signal(syscall.SIGTERM)
-		deadline := time.Now().Add(20 * time.Second)
-		for process.Alive(c.Process.Pid) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		_ = c.Process.Kill()
-	}
+	process.StopAll(20*time.Second, cp.restarted...)
 	return cp.env.Stop()
 }
 

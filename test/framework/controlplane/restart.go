@@ -21,7 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,13 +50,12 @@ func (cp *ControlPlane) RestartAPIServer(ctx context.Context, down time.Duration
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(down)
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	log := filepath.Join(filepath.Dir(cp.Kubeconfig), fmt.Sprintf("kube-apiserver-%d.log", len(cp.restarted)+1))
+	p, err := process.Start("kube-apiserver", args[0], process.Options{Log: log}, args[1:]...)
+	if err != nil {
 		return fmt.Errorf("start kube-apiserver again: %w", err)
 	}
-	go func() { _ = cmd.Wait() }()
-	cp.restarted = append(cp.restarted, cmd)
+	cp.restarted = append(cp.restarted, p)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		// Back means the custom resources are served again, not only /healthz.

@@ -34,6 +34,7 @@ type Proc struct {
 
 	cmd      *exec.Cmd
 	exited   chan struct{}
+	exitErr  error // set before exited closes
 	stopping atomic.Bool
 }
 
@@ -41,8 +42,12 @@ type Proc struct {
 type Options struct {
 	// Env is added to this process's environment.
 	Env []string
-	// Log receives stdout and stderr; it is created (truncated).
-	Log string
+	// Log receives stdout and stderr; it is created (truncated), or appended
+	// to with Append (a program restarted into the same log).
+	Log    string
+	Append bool
+	// Dir is the working directory (default: this process's).
+	Dir string
 	// Report is told when the program exits before Stop, with the end of its
 	// log: every test after that would only time out. Default: standard error.
 	Report func(name string, err error, logTail string)
@@ -51,11 +56,16 @@ type Options struct {
 // Start runs path with args. The program dies with this process, even when
 // the test binary is killed (Pdeathsig).
 func Start(name, path string, opts Options, args ...string) (*Proc, error) {
-	logFile, err := os.Create(opts.Log)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if opts.Append {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	logFile, err := os.OpenFile(opts.Log, flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(path, args...)
+	cmd.Dir = opts.Dir
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -73,6 +83,7 @@ func Start(name, path string, opts Options, args ...string) (*Proc, error) {
 	go func() {
 		err := cmd.Wait()
 		_ = logFile.Close()
+		p.exitErr = err
 		close(p.exited)
 		if !p.stopping.Load() {
 			report(name, err, Tail(opts.Log, 20))
@@ -97,8 +108,56 @@ func (p *Proc) Running() bool {
 	}
 }
 
+// ExitError is how the program ended (nil: exit status 0); call it once
+// Exited is closed.
+func (p *Proc) ExitError() error {
+	<-p.exited
+	return p.exitErr
+}
+
 // Stop ends the program: SIGTERM, then SIGKILL after grace.
 func (p *Proc) Stop(grace time.Duration) { StopAll(grace, p) }
+
+// Kill ends the program at once (SIGKILL, as a node losing power) and waits.
+func (p *Proc) Kill() {
+	p.stopping.Store(true)
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// Terminate sends SIGTERM and waits up to grace for a graceful exit, as the
+// kubelet does; an error says the program did not exit in time (it is then
+// killed).
+func (p *Proc) Terminate(grace time.Duration) error {
+	p.stopping.Store(true)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return nil
+	case <-time.After(grace):
+		p.Kill()
+		return fmt.Errorf("%s did not exit within %s of SIGTERM", p.Name, grace)
+	}
+}
+
+// PeakRSSMiB is the program's peak resident memory (VmHWM) in MiB, -1 when
+// unreadable.
+func (p *Proc) PeakRSSMiB() int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
+	if err != nil {
+		return -1
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			if _, err := fmt.Sscan(rest, &kb); err != nil {
+				return -1
+			}
+			return kb / 1024
+		}
+	}
+	return -1
+}
 
 // StopAll sends every program SIGTERM at once, then waits for each, killing
 // those still running after grace.

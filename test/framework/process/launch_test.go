@@ -17,6 +17,7 @@ limitations under the License.
 package process_test
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -62,4 +63,42 @@ func TestAProgramStoppedIsNotReportedAndIsKilledAfterTheGrace(t *testing.T) {
 		t.Fatalf("%s reported though it was stopped", name)
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+func TestARestartAppendsToItsLogAndTerminateSaysWhenTheGraceIsExceeded(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "twice.log")
+	quiet := func(string, error, string) { t.Error("a deliberate end was reported") }
+	first, err := process.Start("first", "/bin/sh", process.Options{Log: log, Report: quiet}, "-c", "echo first; exec sleep 60")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return process.Tail(log, 1) == "first" }, 10*time.Second, 10*time.Millisecond)
+	assert.GreaterOrEqual(t, first.PeakRSSMiB(), 0, "VmHWM is readable while it runs")
+	require.NoError(t, first.Terminate(5*time.Second), "sleep exits on SIGTERM")
+
+	second, err := process.Start("second", "/bin/sh", process.Options{Log: log, Append: true, Report: quiet},
+		"-c", "trap '' TERM; echo second; while true; do sleep 0.1; done")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return process.Tail(log, 2) == "first\nsecond" }, 10*time.Second, 10*time.Millisecond)
+	assert.ErrorContains(t, second.Terminate(200*time.Millisecond), "second did not exit within 200ms of SIGTERM")
+	assert.False(t, second.Running(), "killed after the grace")
+	assert.Equal(t, -1, second.PeakRSSMiB(), "gone")
+
+	third, err := process.Start("third", "/bin/sleep", process.Options{Log: log, Append: true, Report: quiet}, "60")
+	require.NoError(t, err)
+	third.Kill()
+	assert.False(t, third.Running())
+}
+
+func TestWaitUntilNamesWhatItAwaitedOrStopsAtTheFirstError(t *testing.T) {
+	calls := 0
+	require.NoError(t, process.WaitUntil(t.Context(), time.Millisecond, time.Second, "third call", func() (bool, error) {
+		calls++
+		return calls == 3, nil
+	}))
+	assert.Equal(t, 3, calls)
+
+	err := process.WaitUntil(t.Context(), time.Millisecond, 20*time.Millisecond, "never", func() (bool, error) { return false, nil })
+	assert.EqualError(t, err, "never: not done after 20ms")
+
+	err = process.WaitUntil(t.Context(), time.Millisecond, time.Second, "fails", func() (bool, error) { return false, errors.New("refused") })
+	assert.EqualError(t, err, "refused")
 }
