@@ -59,9 +59,9 @@ func (we *WorkflowExecution) MarkStarted(progress string) {
 	we.SetTektonPipelineRunning(metav1.ConditionTrue, ReasonPipelineStarted, progress)
 }
 
-// MarkRunning records a started PipelineRun still going.
-func (we *WorkflowExecution) MarkRunning(progress, message string) {
-	we.MarkStarted(progress)
+// MarkRunning records that the started PipelineRun is still going (with
+// MarkStarted, which says how far it got).
+func (we *WorkflowExecution) MarkRunning(message string) {
 	we.SetTektonPipelineComplete(metav1.ConditionUnknown, ReasonPipelineRunning, message)
 	we.Status.Phase = PhaseRunning
 }

@@ -52,7 +52,8 @@ func TestEachTransitionSetsItsConditionsAndPhaseTogether(t *testing.T) {
 	running := func() *wfev1.WorkflowExecution {
 		we := &wfev1.WorkflowExecution{}
 		we.MarkPipelineCreated(wfev1.PipelineRunReference{Name: "pr"}, "created")
-		we.MarkRunning("1 of 2", "running")
+		we.MarkStarted("1 of 2")
+		we.MarkRunning("running")
 		return we
 	}
 	tests := []struct {
@@ -72,7 +73,7 @@ func TestEachTransitionSetsItsConditionsAndPhaseTogether(t *testing.T) {
 		{"a PipelineRun not started yet is pending", func() *wfev1.WorkflowExecution { return &wfev1.WorkflowExecution{} },
 			func(we *wfev1.WorkflowExecution) { we.MarkPending("m") }, state{complete: "Unknown/Pending", phase: wfev1.PhasePending}},
 		{"a started PipelineRun is running", func() *wfev1.WorkflowExecution { return &wfev1.WorkflowExecution{} },
-			func(we *wfev1.WorkflowExecution) { we.MarkRunning("p", "m") },
+			func(we *wfev1.WorkflowExecution) { we.MarkStarted("p"); we.MarkRunning("m") },
 			state{running: "True/PipelineStarted", complete: "Unknown/PipelineRunning", phase: wfev1.PhaseRunning}},
 		{"success clears failure details", running, func(we *wfev1.WorkflowExecution) {
 			we.Status.FailureDetails = &details

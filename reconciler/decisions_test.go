@@ -1,0 +1,74 @@
+/*
+Copyright 2026 The wfe-conditions Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reconciler
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	corev1 "k8s.io/api/core/v1"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// Each condition is decided by its own function from the observation alone:
+// TektonPipelineRunning never depends on what setComplete wrote, nor the other
+// way round.
+func TestEachConditionIsDecidedOnItsOwnFromTheObservation(t *testing.T) {
+	tests := []struct {
+		name              string
+		observed          observation
+		running, complete string
+		phase             wfev1.Phase
+	}{
+		{"a run Tekton has not reported on is pending and not started",
+			observe(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil),
+			"", "Unknown/Pending", wfev1.PhasePending},
+		{"a started run is running",
+			observe(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil),
+			"True/PipelineStarted", "Unknown/PipelineRunning", wfev1.PhaseRunning},
+		{"a run that succeeded started and succeeded",
+			observe(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil),
+			"True/PipelineStarted", "True/PipelineSucceeded", wfev1.PhaseCompleted},
+		{"a run that ended before starting failed to start and failed",
+			observe(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil),
+			"False/PipelineFailedToStart", "False/PipelineFailed", wfev1.PhaseFailed},
+		{"a run the WorkflowExecution saw start counts as started even if Tekton's record no longer shows it",
+			observe(func() *wfev1.WorkflowExecution { we := &wfev1.WorkflowExecution{}; we.MarkStarted("p"); return we }(),
+				pipelineRun(corev1.ConditionFalse, "Cancelled", "", finished), nil),
+			"True/PipelineStarted", "False/PipelineCancelled", wfev1.PhaseFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			running, complete := &wfev1.WorkflowExecution{}, &wfev1.WorkflowExecution{}
+			setRunning(running, tt.observed)
+			setComplete(complete, tt.observed)
+			assert.Equal(t, tt.running, statusReason(running, wfev1.ConditionTektonPipelineRunning), "setRunning")
+			assert.Nil(t, running.Condition(wfev1.ConditionTektonPipelineComplete), "setRunning writes only its condition")
+			assert.Equal(t, tt.complete, statusReason(complete, wfev1.ConditionTektonPipelineComplete), "setComplete")
+			assert.Nil(t, complete.Condition(wfev1.ConditionTektonPipelineRunning), "setComplete writes only its condition")
+			assert.Equal(t, tt.phase, complete.Status.Phase)
+		})
+	}
+}
+
+func statusReason(we *wfev1.WorkflowExecution, conditionType string) string {
+	if c := we.Condition(conditionType); c != nil {
+		return string(c.Status) + "/" + c.Reason
+	}
+	return ""
+}
