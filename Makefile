@@ -255,6 +255,10 @@ image: ## Build the manager image as bin/images/wfe-conditions.tar, without a co
 # SBOM and SHA256SUMS. Offline and reproducible: two runs on one commit give
 # the same SHA256SUMS. It pushes nothing (docs/operations.md, "Publishing").
 RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
+# The kubectl plugin's archives (with a krew manifest), and where they will be
+# published: by default the GitHub release of IMAGE_REPO's ghcr.io owner/name.
+PLUGIN_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+DOWNLOAD_URL ?= https://github.com/$(patsubst ghcr.io/%,%,$(IMAGE_REPO))/releases/download/$(VERSION)
 DIST ?= dist
 # Every archive entry's mtime, the image's created time and the SBOM's.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
@@ -275,15 +279,23 @@ release: kustomize ## Write a release into dist/ (VERSION=vX.Y.Z IMAGE_REPO=<reg
 		GOOS=$${p%/*} GOARCH=$${p#*/} $(RELEASE_GO_BUILD) -o $$build/$${p%/*}-$${p#*/} ./cmd/wfe-conditions; \
 		binaries="$$binaries -binary $$p=$$build/$${p%/*}-$${p#*/}"; first=$${first:-$$build/$${p%/*}-$${p#*/}}; \
 	done && \
+	plugins= && \
+	for p in $(PLUGIN_PLATFORMS); do \
+		echo "release: build the kubectl plugin for $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(RELEASE_GO_BUILD) -o $$build/plugin-$${p%/*}-$${p#*/} ./cmd/kubectl-wfe; \
+		plugins="$$plugins -plugin $$p=$$build/plugin-$${p%/*}-$${p#*/}"; \
+	done && \
 	export SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) && \
 	go run ./hack/image index $$binaries -version $(VERSION) -commit $(COMMIT) -name $(IMAGE_REPO):$(VERSION) -layout $(DIST)/oci && \
-	go run ./hack/release -version $(VERSION) -image-repo $(IMAGE_REPO) -layout $(DIST)/oci -binary $$first -kustomize $(KUSTOMIZE) -out $(DIST)
+	go run ./hack/release -version $(VERSION) -image-repo $(IMAGE_REPO) -layout $(DIST)/oci -binary $$first -kustomize $(KUSTOMIZE) -out $(DIST) \
+		$$plugins -download-url $(DOWNLOAD_URL)
 
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager binary into bin/.
+build: ## Build the manager and the kubectl plugin (kubectl-wfe) into bin/.
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/wfe-conditions ./cmd/wfe-conditions
+	go build -o $(BIN)/kubectl-wfe ./cmd/kubectl-wfe
 
 .PHONY: tools
 tools: ## Build every tool the tests and make dev run into bin/ (only when missing or when its pinned version changed).

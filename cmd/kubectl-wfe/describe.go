@@ -38,12 +38,9 @@ import (
 // returns them as a tree. A PipelineRun or TaskRuns it may not read, or that
 // are gone, are said so in the tree rather than failing it.
 func describe(ctx context.Context, c client.Client, key client.ObjectKey, now time.Time) (int, string) {
-	we := &wfev1.WorkflowExecution{}
-	if err := c.Get(ctx, key, we); err != nil {
-		if apierrors.IsNotFound(err) {
-			return exitError, fmt.Sprintf("workflowexecution/%s not found in namespace %s", key.Name, key.Namespace)
-		}
-		return exitError, fmt.Sprintf("get workflowexecution/%s: %v", key.Name, err)
+	we, msg := getExecution(ctx, c, key)
+	if we == nil {
+		return exitError, msg
 	}
 	var pr *tektonv1.PipelineRun
 	var taskRuns []tektonv1.TaskRun

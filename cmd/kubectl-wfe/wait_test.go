@@ -65,7 +65,7 @@ func TestTheExitCodeFollowsTheRun(t *testing.T) {
 }
 
 func TestUsageErrorsExit3(t *testing.T) {
-	for _, args := range [][]string{nil, {"wait"}, {"describe"}, {"prune", "x"}, {"wait", "a", "b"}, {"--no-such-flag"}} {
+	for _, args := range [][]string{nil, {"wait"}, {"describe"}, {"prune", "x"}, {"wait", "a", "b"}, {"--no-such-flag"}, {"logs", "x"}} {
 		var out, errOut bytes.Buffer
 		assert.Equal(t, exitError, run(args, &out, &errOut), "%v", args)
 		assert.Contains(t, errOut.String(), "usage: kubectl wfe wait NAME", "%v", args)

@@ -19,6 +19,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"io"
 	"io/fs"
@@ -33,10 +34,11 @@ import (
 type entry struct {
 	name string // slash-separated; a folder's ends with /
 	data []byte
+	mode int64 // 0: 0644 for a file
 }
 
 // writeArchive writes entries sorted by name, each with mtime, uid and gid
-// 0, no user or group names and modes 0755/0644: the same entries give the
+// 0, no user or group names and modes 0755/0644 (or the entry's): the same entries give the
 // same bytes. gzipped, with gzip's header left without name or time.
 func writeArchive(path string, entries []entry, mtime time.Time, gzipped bool) error {
 	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
@@ -49,7 +51,7 @@ func writeArchive(path string, entries []entry, mtime time.Time, gzipped bool) e
 	}
 	tw := tar.NewWriter(w)
 	for _, e := range entries {
-		hdr := &tar.Header{Name: e.name, ModTime: mtime, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(e.data)), Format: tar.FormatPAX}
+		hdr := &tar.Header{Name: e.name, ModTime: mtime, Mode: cmp.Or(e.mode, 0o644), Typeflag: tar.TypeReg, Size: int64(len(e.data)), Format: tar.FormatPAX}
 		if strings.HasSuffix(e.name, "/") {
 			hdr.Mode, hdr.Typeflag, hdr.Size = 0o755, tar.TypeDir, 0
 		}

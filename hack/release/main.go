@@ -18,10 +18,12 @@ limitations under the License.
 // byte for byte reproducible, from the manager's OCI layout (hack/image
 // index) and the repository: the layout as a tarball, install.yaml and
 // install-self-managed.yaml naming the image by its index digest, the chart
-// packaged with that digest, a CycloneDX SBOM of the binary's modules, and
-// SHA256SUMS. `make release` runs it; it pushes nothing.
+// packaged with that digest, a CycloneDX SBOM of the binary's modules, the
+// kubectl plugin's archives (binary and LICENSE) with a krew manifest naming
+// their checksums, and SHA256SUMS. `make release` runs it; it pushes nothing.
 //
-//	release -version vX.Y.Z -image-repo R -layout DIR -binary BIN -kustomize K -out DIR
+//	release -version vX.Y.Z -image-repo R -layout DIR -binary BIN -kustomize K -out DIR \
+//	  [-plugin os/arch=BIN ...] [-download-url URL]
 package main
 
 import (
@@ -47,7 +49,11 @@ var semver = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-
 
 type options struct {
 	version, imageRepo, layout, binary, kustomize, config, chart, out string
-	mtime                                                             time.Time
+	// plugins are the kubectl plugin's builds; downloadURL is where their
+	// archives are published (the krew manifest's URIs); homepage the project's.
+	plugins                        []pluginBinary
+	downloadURL, homepage, license string
+	mtime                          time.Time
 }
 
 func main() {
@@ -68,6 +74,14 @@ func run(args []string, stdout io.Writer) error {
 	fs.StringVar(&o.config, "config", "config", "the kustomize folder")
 	fs.StringVar(&o.chart, "chart", "charts/wfe-conditions", "the chart folder")
 	fs.StringVar(&o.out, "out", "dist", "the folder to write into")
+	fs.Func("plugin", "a build of the kubectl plugin, os/arch=path (repeated)", func(v string) error {
+		b, err := parsePluginFlag(v)
+		o.plugins = append(o.plugins, b)
+		return err
+	})
+	fs.StringVar(&o.downloadURL, "download-url", "", "where the plugin's archives are published (required with -plugin)")
+	fs.StringVar(&o.homepage, "homepage", "", "the project's home page, for the krew manifest")
+	fs.StringVar(&o.license, "license", "LICENSE", "the license file the plugin's archives carry")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,6 +90,9 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if o.imageRepo == "" || o.layout == "" || o.binary == "" {
 		return errors.New("-image-repo, -layout and -binary are required")
+	}
+	if len(o.plugins) > 0 && !strings.HasPrefix(o.downloadURL, "https://") {
+		return fmt.Errorf("-download-url %q: the plugin's archives need an https:// URL where they will be published", o.downloadURL)
 	}
 	var err error
 	if o.mtime, err = sourcedate.Time(); err != nil {
@@ -86,15 +103,9 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	image := o.imageRepo + "@" + digest
-	steps := []struct {
-		file  string
-		write func(string) error
-	}{
-		{"wfe-conditions-" + o.version + "-oci.tar", func(path string) error { return tarFolder(o.layout, path, o.mtime) }},
-		{"install.yaml", func(path string) error { return installManifest(o, "default", image, path) }},
-		{"install-self-managed.yaml", func(path string) error { return installManifest(o, "self-managed", image, path) }},
-		{"wfe-conditions-" + strings.TrimPrefix(o.version, "v") + ".tgz", func(path string) error { return packageChart(o, digest, path) }},
-		{"wfe-conditions-" + o.version + ".cdx.json", func(path string) error { return writeSBOM(o, path) }},
+	steps, err := releaseSteps(o, image, digest)
+	if err != nil {
+		return err
 	}
 	var files []string
 	for _, s := range steps {
@@ -108,6 +119,35 @@ func run(args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "release %s in %s: image %s\n", o.version, o.out, image)
 	return err
+}
+
+// step writes one file of the release.
+type step struct {
+	file  string
+	write func(string) error
+}
+
+// releaseSteps lists the release's files in the order they are written.
+func releaseSteps(o options, image, digest string) ([]step, error) {
+	steps := []step{
+		{"wfe-conditions-" + o.version + "-oci.tar", func(path string) error { return tarFolder(o.layout, path, o.mtime) }},
+		{"install.yaml", func(path string) error { return installManifest(o, "default", image, path) }},
+		{"install-self-managed.yaml", func(path string) error { return installManifest(o, "self-managed", image, path) }},
+		{"wfe-conditions-" + strings.TrimPrefix(o.version, "v") + ".tgz", func(path string) error { return packageChart(o, digest, path) }},
+		{"wfe-conditions-" + o.version + ".cdx.json", func(path string) error { return writeSBOM(o, path) }},
+	}
+	if len(o.plugins) > 0 {
+		license, err := os.ReadFile(o.license)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range o.plugins {
+			steps = append(steps, step{pluginArchive(o.version, b), func(path string) error { return writePluginArchive(b, license, path, o) }})
+		}
+		// After the archives: it names their checksums.
+		steps = append(steps, step{"krew-" + pluginName + ".yaml", func(path string) error { return writeKrewManifest(o, o.plugins, path) }})
+	}
+	return steps, nil
 }
 
 // writeSums writes SHA256SUMS in sha256sum's format, sorted by name.

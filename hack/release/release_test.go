@@ -20,6 +20,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,6 +37,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
 )
 
 // ownBinary is this test's executable: an ELF for the machine running it.
@@ -143,4 +146,52 @@ func TestThePackagedChartLoadsLintsAndNamesTheImageByDigest(t *testing.T) {
 
 	err = checkChart(out, "v1.2.4", o.imageRepo, digest)
 	require.Error(t, err, "the check bites on another version")
+}
+
+func TestThePluginArchivesCarryTheBinaryAndLicenseAndTheKrewManifestTheirChecksums(t *testing.T) {
+	dir := t.TempDir()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	o := options{version: "v1.2.3", downloadURL: "https://example.org/releases/v1.2.3/", mtime: time.Unix(1700000000, 0)}
+	builds := []pluginBinary{{os: "linux", arch: runtime.GOARCH, path: self}}
+	for _, b := range builds {
+		require.NoError(t, writePluginArchive(b, []byte("the license"), filepath.Join(dir, pluginArchive(o.version, b)), o))
+	}
+	require.NoError(t, writeKrewManifest(o, builds, filepath.Join(dir, "krew-wfe.yaml")))
+
+	archive, err := os.ReadFile(filepath.Join(dir, "kubectl-wfe_v1.2.3_linux_"+runtime.GOARCH+".tar.gz"))
+	require.NoError(t, err)
+	gz, err := gzip.NewReader(bytes.NewReader(archive))
+	require.NoError(t, err)
+	tr := tar.NewReader(gz)
+	modes := map[string]int64{}
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		modes[hdr.Name] = hdr.Mode
+	}
+	assert.Equal(t, map[string]int64{"kubectl-wfe": 0o755, "LICENSE": 0o644}, modes, "an executable plugin and its license")
+
+	var m krewManifest
+	data, err := os.ReadFile(filepath.Join(dir, "krew-wfe.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, yaml.UnmarshalStrict(data, &m))
+	require.Len(t, m.Spec.Platforms, 1)
+	p := m.Spec.Platforms[0]
+	sum := sha256.Sum256(archive)
+	assert.Equal(t, hex.EncodeToString(sum[:]), p.SHA256)
+	assert.Equal(t, "https://example.org/releases/v1.2.3/kubectl-wfe_v1.2.3_linux_"+runtime.GOARCH+".tar.gz", p.URI)
+	assert.Equal(t, map[string]string{"os": "linux", "arch": runtime.GOARCH}, p.Selector.MatchLabels)
+	assert.Equal(t, "kubectl-wfe", p.Bin)
+	assert.Equal(t, "wfe", m.Metadata.Name)
+	assert.Equal(t, "v1.2.3", m.Spec.Version)
+
+	wrong := pluginBinary{os: "darwin", arch: runtime.GOARCH, path: self}
+	assert.ErrorContains(t, writePluginArchive(wrong, nil, filepath.Join(dir, "wrong.tar.gz"), o), "no Mach-O", "an ELF is no darwin build")
+	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
+	assert.ErrorContains(t, writePluginArchive(pluginBinary{os: "linux", arch: other, path: self}, nil, filepath.Join(dir, "w.tar.gz"), o),
+		"not linux/"+other)
 }

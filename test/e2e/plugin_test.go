@@ -19,11 +19,15 @@ package e2e
 import (
 	"errors"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
@@ -32,13 +36,8 @@ import (
 // The kubectl plugin as a user runs it: its own binary, the standard
 // kubeconfig flags, against Tekton's real controller.
 func TestKubectlWfeWaitExitsWithTheOutcome(t *testing.T) {
-	root, err := paths.RepoRoot()
-	require.NoError(t, err)
-	plugin := filepath.Join(t.TempDir(), "kubectl-wfe")
-	build := exec.Command("go", "build", "-o", plugin, "./cmd/kubectl-wfe")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	plugin, err := paths.Binary("kubectl-wfe")
+	require.NoError(t, err, "make build builds it")
 
 	waitFor := func(name, timeout string) (int, string) {
 		cmd := exec.Command(plugin, "wait", name, "-n", ns, "--kubeconfig", cp.Kubeconfig, "--timeout", timeout)
@@ -74,6 +73,31 @@ func TestKubectlWfeWaitExitsWithTheOutcome(t *testing.T) {
 			"└─ PipelineRun " + ns + "/", "   ├─ TaskRun ", "False/Failed"} {
 			assert.Contains(t, string(out), want)
 		}
+	})
+	t.Run("logs --failed exits 3 saying why when there is no log to show", func(t *testing.T) {
+		logs := func(name string) (int, string) {
+			out, err := exec.Command(plugin, "logs", name, "--failed", "-n", ns, "--kubeconfig", cp.Kubeconfig).CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "%s", out)
+			return exit.ExitCode(), string(out)
+		}
+		code, out := logs("plugin-succeeds")
+		assert.Equal(t, 3, code, out)
+		assert.Contains(t, out, "has no failed step (phase Completed)")
+
+		// Pruned: the PipelineRun, its TaskRuns and pods are gone, the WorkflowExecution stays.
+		we := &wfev1.WorkflowExecution{}
+		require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "plugin-fails"}, we))
+		require.NotNil(t, we.Status.PipelineRunRef)
+		prNamespace := we.Status.PipelineRunRef.Namespace
+		if prNamespace == "" {
+			prNamespace = ns
+		}
+		require.NoError(t, cp.Client.Delete(t.Context(), &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{
+			Namespace: prNamespace, Name: we.Status.PipelineRunRef.Name}}))
+		code, out = logs("plugin-fails")
+		assert.Equal(t, 3, code, out)
+		assert.Contains(t, out, "was pruned or deleted: its TaskRuns, pods and logs went with it")
 	})
 	t.Run("a WorkflowExecution that does not exist exits 3", func(t *testing.T) {
 		code, out := waitFor("no-such-execution", "5s")

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
@@ -122,6 +123,12 @@ func TestAStepThatExitsThreeFailsTheExecutionNamingTaskStepAndCode(t *testing.T)
 	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "deploy")
 	assert.Equal(t, "Warning", eventsOf(t, "exits-3", 3)[wfev1.ReasonPipelineFailed], "the failure is told as a Warning")
 	assert.Equal(t, tektonv1.TaskRunReasonSuccessful.String(), taskRuns(t, got)["build"].Status.GetCondition("Succeeded").Reason)
+
+	plugin, err := paths.Binary("kubectl-wfe")
+	require.NoError(t, err)
+	out, err := exec.CommandContext(t.Context(), plugin, "logs", "exits-3", "--failed", "-n", ns, "--kubeconfig", node.Kubeconfig).Output()
+	require.NoError(t, err, "kubectl wfe logs --failed: %s", out)
+	assert.Equal(t, "applying\n", string(out), "the failed step's own output, from its container on the node")
 }
 
 func TestARealTimeoutEndsASleepingStep(t *testing.T) {

@@ -15,8 +15,8 @@ limitations under the License.
 */
 
 // Package release builds a release as `make release` does, for linux/amd64
-// only (the arm64 build is `make release`'s own, outside make test), for
-// the suites that install from one.
+// only (the arm64 and darwin builds are `make release`'s own, outside make
+// test), for the suites that install from one.
 package release
 
 import (
@@ -42,7 +42,7 @@ func Make(dir, version, repo string) (Release, error) {
 		return Release{}, err
 	}
 	cmd := exec.Command("make", "--no-print-directory", "release", "VERSION="+version, "IMAGE_REPO="+repo,
-		"RELEASE_PLATFORMS=linux/amd64", "DIST="+dir, "SOURCE_DATE_EPOCH=1700000000")
+		"RELEASE_PLATFORMS=linux/amd64", "PLUGIN_PLATFORMS=linux/amd64", "DIST="+dir, "SOURCE_DATE_EPOCH=1700000000")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return Release{}, fmt.Errorf("make release: %w: %s", err, out)
@@ -73,3 +73,11 @@ func (r Release) Chart() string {
 
 // OCIArchive is the OCI layout's tarball.
 func (r Release) OCIArchive() string { return r.File("wfe-conditions-" + r.Version + "-oci.tar") }
+
+// PluginArchive is the kubectl plugin's archive for linux/amd64.
+func (r Release) PluginArchive() string {
+	return r.File("kubectl-wfe_" + r.Version + "_linux_amd64.tar.gz")
+}
+
+// KrewManifest is the plugin's manifest for krew.
+func (r Release) KrewManifest() string { return r.File("krew-wfe.yaml") }
