@@ -94,6 +94,10 @@ func finish(we *wfev1.WorkflowExecution, o observation) {
 		return
 	}
 	msg := tektonSays(o.name, "failed", c)
+	cancelled := reason == wfev1.ReasonPipelineCancelled && o.cancel != ""
+	if cancelled {
+		msg = o.cancel + "; " + msg
+	}
 	if failed != nil {
 		msg = fmt.Sprintf("%s; failed task: %s (%s: %s)", msg, wfev1.Truncate(failed.Name, wfev1.MaxName),
 			wfev1.Truncate(failed.Reason, wfev1.MaxName), wfev1.Truncate(failed.Message, wfev1.MaxConditionMessage/4))
@@ -109,6 +113,9 @@ func finish(we *wfev1.WorkflowExecution, o observation) {
 		fd.FailedTaskIndex, fd.ExitCode = taskIndex(o.pr, failed.Name), failed.ExitCode
 		fd.FailedTaskName = wfev1.Truncate(failed.Name, wfev1.MaxName)
 		fd.FailedStepName = wfev1.Truncate(failed.Step, wfev1.MaxName)
+	}
+	if cancelled {
+		fd.Message = wfev1.Truncate(o.cancel, wfev1.MaxFailureMessage) // what the failed audit event carries
 	}
 	if we.Status.Duration != nil {
 		fd.ExecutionTimeBeforeFailure = we.Status.Duration.DeepCopy()

@@ -17,10 +17,12 @@ limitations under the License.
 package reconciler
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
@@ -71,4 +73,34 @@ func statusReason(we *wfev1.WorkflowExecution, conditionType string) string {
 		return string(c.Status) + "/" + c.Reason
 	}
 	return ""
+}
+
+func TestACancelRequestedThroughTheAnnotationsNamesWhoAndWhy(t *testing.T) {
+	requested := func() *wfev1.WorkflowExecution {
+		we := &wfev1.WorkflowExecution{}
+		we.Annotations = map[string]string{wfev1.AnnotationCancelRequestedBy: "alice", wfev1.AnnotationCancelReason: "superseded by rr-2"}
+		return we
+	}
+	we := requested()
+	we.MarkStarted("p")
+	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished), nil)
+	complete := we.Condition(wfev1.ConditionTektonPipelineComplete)
+	assert.Equal(t, "False/PipelineCancelled", statusReason(we, wfev1.ConditionTektonPipelineComplete))
+	assert.True(t, strings.HasPrefix(complete.Message, "Cancelled by alice: superseded by rr-2; Tekton PipelineRun "), complete.Message)
+	assert.Equal(t, "Cancelled by alice: superseded by rr-2", we.Status.FailureDetails.Message, "the failed audit event's message")
+	assert.Equal(t, wfev1.FailureReasonUnknown, we.Status.FailureDetails.Reason, "the contract's enum has no cancelled")
+
+	someoneElse := &wfev1.WorkflowExecution{}
+	someoneElse.MarkStarted("p")
+	applyPipelineRun(someoneElse, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished), nil)
+	assert.NotContains(t, someoneElse.Condition(wfev1.ConditionTektonPipelineComplete).Message, "Cancelled by",
+		"a cancel on the PipelineRun itself names no requester")
+
+	before := requested()
+	msg, _ := before.CancelRequest()
+	applyCancelledBeforeCreation(before, msg, metav1.Now())
+	assert.Equal(t, "False/PipelineCreationCancelled", statusReason(before, wfev1.ConditionTektonPipelineCreated))
+	assert.Equal(t, "False/PipelineCancelled", statusReason(before, wfev1.ConditionTektonPipelineComplete))
+	assert.Equal(t, "Cancelled by alice: superseded by rr-2; no Tekton PipelineRun was created",
+		before.Condition(wfev1.ConditionTektonPipelineComplete).Message)
 }

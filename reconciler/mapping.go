@@ -81,6 +81,14 @@ func applyCreationError(we *wfev1.WorkflowExecution, err error, final bool, clas
 		Message: wfev1.Truncate(err.Error(), wfev1.MaxFailureMessage), NaturalLanguageSummary: wfev1.Truncate(msg, wfev1.MaxFailureMessage)}, now)
 }
 
+// applyCancelledBeforeCreation ends an execution cancelled before its
+// PipelineRun was created, with who asked and why.
+func applyCancelledBeforeCreation(we *wfev1.WorkflowExecution, request string, now metav1.Time) {
+	msg := request + "; no Tekton PipelineRun was created"
+	we.MarkCancelledBeforeCreation(msg, wfev1.FailureDetails{Reason: wfev1.FailureReasonUnknown, FailedAt: now,
+		Message: wfev1.Truncate(request, wfev1.MaxFailureMessage), NaturalLanguageSummary: wfev1.Truncate(msg, wfev1.MaxFailureMessage)}, now)
+}
+
 // summary is what status.pipelineRunStatus keeps of the PipelineRun.
 func summary(c *apis.Condition, completed, total int) *wfev1.PipelineRunStatusSummary {
 	if c == nil {

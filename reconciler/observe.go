@@ -43,6 +43,8 @@ type observation struct {
 	counted          bool
 	// failed names the failed task, when the caller looked it up.
 	failed *taskFailure
+	// cancel says who asked to cancel the run and why ("" when nobody did).
+	cancel string
 }
 
 func observe(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) observation {
@@ -51,6 +53,7 @@ func observe(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *task
 	if o.succeeded != nil {
 		o.completed, o.total, o.counted = taskCounts(o.succeeded.Message)
 	}
+	o.cancel, _ = we.CancelRequest()
 	return o
 }
 

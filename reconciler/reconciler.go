@@ -242,6 +242,10 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 	case we.Status.PipelineRunRef != nil:
 		applyPipelineRunDeleted(we, r.now())
 	default:
+		if request, ok := we.CancelRequest(); ok {
+			applyCancelledBeforeCreation(we, request, r.now())
+			return nil
+		}
 		return r.createPipelineRun(ctx, we, policy)
 	}
 	return nil
@@ -265,6 +269,11 @@ func (r *Reconciler) followOrRefuse(ctx context.Context, we *wfev1.WorkflowExecu
 		return nil
 	}
 	r.readPipelineRun(ctx, we, pr)
+	if _, ok := we.CancelRequest(); ok && !isFinished(we) {
+		// Tekton's Cancelled brings the PipelineRun's change, and us, back.
+		_, err := r.cancel(ctx, pr)
+		return err
+	}
 	return nil
 }
 

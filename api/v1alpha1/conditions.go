@@ -57,6 +57,9 @@ const (
 	// ReasonPipelineCreationFailed (TektonPipelineCreated False): the apiserver
 	// rejected the PipelineRun for good (invalid, forbidden, quota, name taken).
 	ReasonPipelineCreationFailed = "PipelineCreationFailed"
+	// ReasonPipelineCreationCancelled (TektonPipelineCreated False): a cancel
+	// was requested before the PipelineRun was created; none will be.
+	ReasonPipelineCreationCancelled = "PipelineCreationCancelled"
 
 	// ReasonPipelineStarted (TektonPipelineRunning True): the PipelineRun started.
 	ReasonPipelineStarted = "PipelineStarted"
@@ -73,7 +76,8 @@ const (
 	ReasonPipelineFailed = "PipelineFailed"
 	// ReasonPipelineTimeout (TektonPipelineComplete False): Tekton PipelineRunTimeout.
 	ReasonPipelineTimeout = "PipelineTimeout"
-	// ReasonPipelineCancelled (TektonPipelineComplete False): Tekton Cancelled.
+	// ReasonPipelineCancelled (TektonPipelineComplete False): Tekton Cancelled,
+	// or a cancel requested before the PipelineRun was created.
 	ReasonPipelineCancelled = "PipelineCancelled"
 
 	// ReasonAuditPending (AuditRecorded Unknown): no lifecycle event acknowledged yet.

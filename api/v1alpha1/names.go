@@ -35,6 +35,18 @@ const (
 	LabelWorkflowExecutionUID = "kubernaut.ai/workflow-execution-uid"
 )
 
+// The request to cancel a run: two annotations, written once, together, by
+// the requester (the wfe-conditions-cancel admission policy holds them to
+// it). The spec stays immutable: GitOps tools would fight a changing spec.
+const (
+	// AnnotationCancelRequestedBy is the requester's username.
+	AnnotationCancelRequestedBy = "workflowexecution.kubernaut.ai/cancel-requested-by"
+	// AnnotationCancelReason says why, in at most MaxCancelReason characters.
+	AnnotationCancelReason = "workflowexecution.kubernaut.ai/cancel-reason"
+	// MaxCancelReason bounds the reason (the audit event's message carries it).
+	MaxCancelReason = 256
+)
+
 // FinalizerPipelineRunCleanup holds a WorkflowExecution whose PipelineRun lives
 // in the execution namespace until that PipelineRun is deleted.
 const FinalizerPipelineRunCleanup = "workflowexecution.kubernaut.ai/pipelinerun-cleanup"

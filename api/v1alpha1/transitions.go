@@ -94,6 +94,26 @@ func (we *WorkflowExecution) MarkCancelled(message string, details FailureDetail
 	we.markFailed(ReasonPipelineCancelled, message, details)
 }
 
+// CancelRequest says who asked to cancel the run and why, as the message
+// of its end, e.g. "Cancelled by alice: superseded by rr-2"; ok false when
+// no cancel was requested.
+func (we *WorkflowExecution) CancelRequest() (string, bool) {
+	by := we.Annotations[AnnotationCancelRequestedBy]
+	if by == "" {
+		return "", false
+	}
+	return "Cancelled by " + by + ": " + Truncate(we.Annotations[AnnotationCancelReason], MaxCancelReason), true
+}
+
+// MarkCancelledBeforeCreation ends an execution whose cancel was requested
+// before its PipelineRun was created: none will be.
+func (we *WorkflowExecution) MarkCancelledBeforeCreation(message string, details FailureDetails, at metav1.Time) {
+	we.SetTektonPipelineCreated(metav1.ConditionFalse, ReasonPipelineCreationCancelled, message)
+	we.MarkFailedToStart(message)
+	we.Status.CompletionTime = at.DeepCopy()
+	we.markFailed(ReasonPipelineCancelled, message, details)
+}
+
 // MarkGone ends an unfinished execution whose PipelineRun can no longer be
 // followed (deleted, replaced, or its WorkflowExecution deleted mid-run).
 func (we *WorkflowExecution) MarkGone(message string, details FailureDetails, at metav1.Time) {

@@ -60,6 +60,7 @@ var Vocabulary = []Reason{
 	{Condition: ConditionTektonPipelineCreated, Status: metav1.ConditionUnknown, Name: ReasonPipelineCreationRetrying, Event: "Warning"},
 	{Condition: ConditionTektonPipelineCreated, Status: metav1.ConditionTrue, Name: ReasonPipelineCreated, Event: "Normal"},
 	{Condition: ConditionTektonPipelineCreated, Status: metav1.ConditionFalse, Name: ReasonPipelineCreationFailed, Event: "Warning"},
+	{Condition: ConditionTektonPipelineCreated, Status: metav1.ConditionFalse, Name: ReasonPipelineCreationCancelled, Event: "Warning"},
 
 	{Condition: ConditionTektonPipelineRunning, Status: metav1.ConditionUnknown, Name: ReasonPending,
 		Initial: "The Tekton PipelineRun has not started yet"},

@@ -56,8 +56,8 @@ func TestAWorkflowExecutionJoinsOnlyARemediationItsCreatorMayName(t *testing.T) 
 	namespace(t, "corr-a", "runner")
 	namespace(t, "kubernaut-corr", "runner")
 	for _, user := range []string{"frank", "grace", "heidi"} {
-		grant(t, "corr-a", user, createWE, use("runner"), correlate("rr-with-role")) // the Role's correlate grants nothing
-		grant(t, "kubernaut-corr", user, createWE, use("runner"))
+		cp.Grant(t, "corr-a", user, createWE, use("runner"), correlate("rr-with-role")) // the Role's correlate grants nothing
+		cp.Grant(t, "kubernaut-corr", user, createWE, use("runner"))
 	}
 	grantClusterWide(t, "grace", correlate("rr-granted"))
 	grantClusterWide(t, "heidi", correlate())
@@ -95,7 +95,7 @@ func TestAWorkflowExecutionJoinsOnlyARemediationItsCreatorMayName(t *testing.T) 
 	setPolicy(t, wfev1.ExecutionPolicy{CorrelatingNamespaces: []string{"kubernaut-corr"}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			msg := admits(t, as(t, tc.user), tc.we, tc.admitted)
+			msg := admits(t, cp.As(t, tc.user), tc.we, tc.admitted)
 			assert.Contains(t, msg, tc.message)
 		})
 	}

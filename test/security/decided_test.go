@@ -63,7 +63,7 @@ func pausedManager(t *testing.T) (release func(), stop func()) {
 
 func TestARunExecutesAsAdmissionAuthorisedWhateverThePolicySaysLater(t *testing.T) {
 	namespace(t, "team-r", "runner", "powerful")
-	grant(t, "team-r", "rita", createWE, use("runner"))
+	cp.Grant(t, "team-r", "rita", createWE, use("runner"))
 	setPolicy(t, wfev1.ExecutionPolicy{DefaultServiceAccount: "runner", CorrelatingNamespaces: []string{"team-r"}})
 	ctx := t.Context()
 	release, _ := pausedManager(t)
@@ -71,7 +71,7 @@ func TestARunExecutesAsAdmissionAuthorisedWhateverThePolicySaysLater(t *testing.
 	// Rita names no ServiceAccount: the webhook records the policy's default,
 	// and admission authorises exactly that.
 	we := bareWE("team-r", anyBundle)
-	require.NoError(t, as(t, "rita").Create(ctx, we))
+	require.NoError(t, cp.As(t, "rita").Create(ctx, we))
 	require.NotNil(t, we.Spec.ExecutionConfig)
 	assert.Equal(t, "team-r", we.Spec.ExecutionConfig.Namespace)
 	assert.Equal(t, "runner", we.Spec.ExecutionConfig.ServiceAccountName)
@@ -79,7 +79,7 @@ func TestARunExecutesAsAdmissionAuthorisedWhateverThePolicySaysLater(t *testing.
 	// While the reconciler waits, an administrator makes the default a
 	// ServiceAccount Rita may not use; admission now refuses her that.
 	require.NoError(t, cp.SetExecutionPolicy(ctx, wfev1.ExecutionPolicy{DefaultServiceAccount: "powerful", CorrelatingNamespaces: []string{"team-r"}}))
-	msg := admits(t, as(t, "rita"), newWEFor("team-r", "powerful"), false)
+	msg := admits(t, cp.As(t, "rita"), newWEFor("team-r", "powerful"), false)
 	assert.Contains(t, msg, "rita may not run WorkflowExecutions as ServiceAccount powerful in namespace team-r")
 
 	// The reconciler resumes: the run executes as what admission authorised.
@@ -93,12 +93,12 @@ func TestARunExecutesAsAdmissionAuthorisedWhateverThePolicySaysLater(t *testing.
 func TestARunIsRefusedNeverMovedWhenTheExecutionNamespaceChanges(t *testing.T) {
 	namespace(t, "team-m", "runner")
 	namespace(t, "shared-m", "runner")
-	grant(t, "team-m", "max", createWE, use("runner"))
+	cp.Grant(t, "team-m", "max", createWE, use("runner"))
 	setPolicy(t, wfev1.ExecutionPolicy{DefaultServiceAccount: "runner", CorrelatingNamespaces: []string{"team-m"}})
 	ctx := t.Context()
 	_, stop := pausedManager(t)
 	we := bareWE("team-m", anyBundle)
-	require.NoError(t, as(t, "max").Create(ctx, we))
+	require.NoError(t, cp.As(t, "max").Create(ctx, we))
 	assert.Equal(t, "team-m", we.Spec.ExecutionConfig.Namespace)
 	stop()
 
@@ -122,9 +122,9 @@ func TestARunIsRefusedNeverMovedWhenTheExecutionNamespaceChanges(t *testing.T) {
 
 func TestACreateWithoutTheWebhookMustRecordBothFields(t *testing.T) {
 	namespace(t, "team-w", "runner")
-	grant(t, "team-w", "wes", createWE, use("runner"))
+	cp.Grant(t, "team-w", "wes", createWE, use("runner"))
 	setPolicy(t, wfev1.ExecutionPolicy{CorrelatingNamespaces: []string{"team-w"}})
-	wes := as(t, "wes")
+	wes := cp.As(t, "wes")
 	for name, opts := range map[string][]wetest.Option{
 		"neither":                 nil,
 		"only the ServiceAccount": {wetest.ServiceAccount("runner")},
@@ -140,7 +140,7 @@ func TestACreateWithoutTheWebhookMustRecordBothFields(t *testing.T) {
 		admits(t, wes, bareWE("team-w", anyBundle, wetest.ServiceAccount("runner"), wetest.RunIn("team-w")), true)
 	})
 	t.Run("a namespace other than the policy's is refused", func(t *testing.T) {
-		grant(t, "default", "wes", use("runner"))
+		cp.Grant(t, "default", "wes", use("runner"))
 		msg := admits(t, wes, bareWE("team-w", anyBundle, wetest.ServiceAccount("runner"), wetest.RunIn("default")), false)
 		assert.Contains(t, msg, "spec.executionConfig.namespace must be team-w, where the execution policy runs WorkflowExecutions of namespace team-w, not default")
 	})

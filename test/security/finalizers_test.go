@@ -33,7 +33,7 @@ const breakGlass = "wfe-conditions:finalizer-break-glass"
 
 func TestOnlyTheControllerRemovesOurFinalizers(t *testing.T) {
 	namespace(t, "held", "runner")
-	grant(t, "held", "ops", rbacv1.PolicyRule{
+	cp.Grant(t, "held", "ops", rbacv1.PolicyRule{
 		APIGroups: []string{wfev1.GroupVersion.Group}, Resources: []string{"workflowexecutions"},
 		Verbs: []string{"get", "list", "update", "patch"},
 	})
@@ -45,7 +45,7 @@ func TestOnlyTheControllerRemovesOurFinalizers(t *testing.T) {
 		we.Finalizers = []string{wfev1.FinalizerAudit, wfev1.FinalizerPipelineRunCleanup, theirs}
 		require.NoError(t, cp.Client.Create(ctx, we))
 		t.Cleanup(func() {
-			c := as(t, "cleanup", "system:masters", breakGlass)
+			c := cp.As(t, "cleanup", "system:masters", breakGlass)
 			got := &wfev1.WorkflowExecution{}
 			if c.Get(context.Background(), client.ObjectKeyFromObject(we), got) == nil {
 				got.Finalizers = nil
@@ -71,7 +71,7 @@ func TestOnlyTheControllerRemovesOurFinalizers(t *testing.T) {
 	t.Run("a user with update rights may not remove ours", func(t *testing.T) {
 		we := held(t)
 		for _, f := range []string{wfev1.FinalizerAudit, wfev1.FinalizerPipelineRunCleanup} {
-			err := drop(as(t, "ops"), we, f)
+			err := drop(cp.As(t, "ops"), we, f)
 			require.Error(t, err, f)
 			assert.Contains(t, err.Error(), "only the controller removes the finalizer "+f)
 			assert.Contains(t, err.Error(), breakGlass)
@@ -84,13 +84,13 @@ func TestOnlyTheControllerRemovesOurFinalizers(t *testing.T) {
 		assert.Contains(t, err.Error(), "only the controller removes the finalizer")
 	})
 	t.Run("their own finalizers are theirs", func(t *testing.T) {
-		assert.NoError(t, drop(as(t, "ops"), held(t), theirs))
+		assert.NoError(t, drop(cp.As(t, "ops"), held(t), theirs))
 	})
 	t.Run("the controller removes ours", func(t *testing.T) {
-		controller := as(t, wfev1.ControllerUsername(wfev1.InstallNamespace), "system:serviceaccounts", "system:serviceaccounts:"+wfev1.InstallNamespace)
+		controller := cp.As(t, wfev1.ControllerUsername(wfev1.InstallNamespace), "system:serviceaccounts", "system:serviceaccounts:"+wfev1.InstallNamespace)
 		assert.NoError(t, drop(controller, held(t), wfev1.FinalizerAudit))
 	})
 	t.Run("the break-glass group removes ours", func(t *testing.T) {
-		assert.NoError(t, drop(as(t, "ops", breakGlass), held(t), wfev1.FinalizerAudit))
+		assert.NoError(t, drop(cp.As(t, "ops", breakGlass), held(t), wfev1.FinalizerAudit))
 	})
 }

@@ -55,11 +55,11 @@ func TestTheGrantRecipesOfTheSecurityPageWorkAsWritten(t *testing.T) {
 		require.NoError(t, err)
 		// The team's WorkflowExecutions correlate within team-a.
 		setPolicy(t, wfev1.ExecutionPolicy{CorrelatingNamespaces: []string{"team-a"}})
-		dev := as(t, "dana", "team-a-developers")
+		dev := cp.As(t, "dana", "team-a-developers")
 		admits(t, dev, newWE("team-a", "runner-a", anyBundle), true)
 		msg := admits(t, dev, newWE("team-a", "runner-b", anyBundle), false)
 		assert.Contains(t, msg, "dana may not run WorkflowExecutions as ServiceAccount runner-b in namespace team-a")
-		admits(t, as(t, "eve", "team-b-developers"), newWE("team-a", "runner-a", anyBundle), false)
+		admits(t, cp.As(t, "eve", "team-b-developers"), newWE("team-a", "runner-a", anyBundle), false)
 	})
 
 	t.Run("an orchestrator's ServiceAccount runs as the runner in every namespace and adds its own conditions", func(t *testing.T) {
@@ -67,7 +67,7 @@ func TestTheGrantRecipesOfTheSecurityPageWorkAsWritten(t *testing.T) {
 		require.NoError(t, cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "kubernaut-system", Name: "remediation-orchestrator"}}))
 		_, err := cp.KubectlStdin(ctx, recipe(t, "orchestrator"), "apply", "-f", "-")
 		require.NoError(t, err)
-		orchestrator := as(t, "system:serviceaccount:kubernaut-system:remediation-orchestrator",
+		orchestrator := cp.As(t, "system:serviceaccount:kubernaut-system:remediation-orchestrator",
 			"system:serviceaccounts", "system:serviceaccounts:kubernaut-system")
 		we := newWE("payments", "workflow-runner", anyBundle)
 		admits(t, orchestrator, we, true)

@@ -31,10 +31,10 @@ const anyBundle = "registry.example.com/team-a/restart:v1"
 func TestCreatingAWorkflowExecutionNeedsUseOfTheServiceAccountItRunsAs(t *testing.T) {
 	namespace(t, "team-a", "runner-a", "runner-b")
 	namespace(t, "shared-runs", "shared-runner")
-	grant(t, "team-a", "alice", createWE, use("runner-a"))
-	grant(t, "team-a", "bob", createWE, use("runner-b"))
-	grant(t, "shared-runs", "bob", use("shared-runner"))
-	grant(t, "team-a", "carol", createWE, rbacv1.PolicyRule{
+	cp.Grant(t, "team-a", "alice", createWE, use("runner-a"))
+	cp.Grant(t, "team-a", "bob", createWE, use("runner-b"))
+	cp.Grant(t, "shared-runs", "bob", use("shared-runner"))
+	cp.Grant(t, "team-a", "carol", createWE, rbacv1.PolicyRule{
 		// Every right on this API's real group does not imply the virtual one.
 		APIGroups: []string{wfev1.GroupVersion.Group}, Resources: []string{"*"}, Verbs: []string{"*"},
 	})
@@ -71,7 +71,7 @@ func TestCreatingAWorkflowExecutionNeedsUseOfTheServiceAccountItRunsAs(t *testin
 			tc.policy.CorrelatingNamespaces = []string{"team-a"} // this test is about run-as only
 			setPolicy(t, tc.policy)
 			we := newWE("team-a", tc.serviceAccount, anyBundle)
-			msg := admits(t, as(t, tc.user), we, tc.admitted)
+			msg := admits(t, cp.As(t, tc.user), we, tc.admitted)
 			if tc.admitted {
 				return
 			}

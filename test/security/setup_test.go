@@ -32,7 +32,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
@@ -63,15 +62,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// as returns a client that acts as user, member of groups.
-func as(t *testing.T, user string, groups ...string) client.Client {
-	t.Helper()
-	cfg := rest.CopyConfig(cp.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: append(groups, "system:authenticated")}
-	c, err := client.New(cfg, client.Options{Scheme: cp.Scheme})
-	require.NoError(t, err)
-	return c
-}
 
 // namespace creates a namespace with ServiceAccounts, once.
 func namespace(t *testing.T, name string, serviceAccounts ...string) {
@@ -87,24 +77,6 @@ func namespace(t *testing.T, name string, serviceAccounts ...string) {
 	}
 }
 
-// grant binds user to a Role in namespace with the rules.
-func grant(t *testing.T, namespace, user string, rules ...rbacv1.PolicyRule) {
-	t.Helper()
-	ctx := t.Context()
-	name := "test-" + user
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, Rules: rules}
-	require.NoError(t, cp.Client.Create(ctx, role))
-	require.NoError(t, cp.Client.Create(ctx, &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}))
-	t.Cleanup(func() {
-		ctx := context.Background()
-		_ = cp.Client.Delete(ctx, role)
-		_ = cp.Client.Delete(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}})
-	})
-}
 
 // createWE is the rule that lets a user create and read WorkflowExecutions.
 var createWE = rbacv1.PolicyRule{

@@ -37,11 +37,11 @@ const reviewed = "example.com/Reviewed"
 
 func TestOnlyTheControllerWritesTheStatusOthersAddTheirOwnConditions(t *testing.T) {
 	namespace(t, "status", "runner")
-	grant(t, "status", "orchestrator", rbacv1.PolicyRule{
+	cp.Grant(t, "status", "orchestrator", rbacv1.PolicyRule{
 		APIGroups: []string{wfev1.GroupVersion.Group}, Resources: []string{"workflowexecutions", "workflowexecutions/status"},
 		Verbs: []string{"get", "list", "update", "patch"},
 	})
-	orchestrator := as(t, "orchestrator")
+	orchestrator := cp.As(t, "orchestrator")
 	ctx := t.Context()
 
 	// Before any manager runs: a WorkflowExecution without our conditions.
