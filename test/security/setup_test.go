@@ -62,7 +62,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-
 // namespace creates a namespace with ServiceAccounts, once.
 func namespace(t *testing.T, name string, serviceAccounts ...string) {
 	t.Helper()
@@ -76,7 +75,6 @@ func namespace(t *testing.T, name string, serviceAccounts ...string) {
 		require.NoError(t, cp.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: sa}}))
 	}
 }
-
 
 // createWE is the rule that lets a user create and read WorkflowExecutions.
 var createWE = rbacv1.PolicyRule{
