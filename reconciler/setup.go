@@ -175,15 +175,24 @@ func taskNames(tasks []tektonv1.PipelineTask) []tektonv1.PipelineTask {
 func intern(s string) string { return unique.Make(s).Value() }
 
 // TrimWorkflowExecution drops managed fields and annotations (kubectl's
-// last-applied-configuration alone repeats the object) from a cached
-// WorkflowExecution, and shares its repeated strings; the reconciler reads
-// neither and patches only what it changes.
+// last-applied-configuration alone repeats the object) but the cancel
+// request's from a cached WorkflowExecution, and shares its repeated strings;
+// the reconciler reads nothing else of them and patches only what it changes.
 func TrimWorkflowExecution(obj any) (any, error) {
 	we, ok := obj.(*wfev1.WorkflowExecution)
 	if !ok {
 		return obj, nil
 	}
-	we.ManagedFields, we.Annotations = nil, nil
+	var kept map[string]string
+	for _, k := range []string{wfev1.AnnotationCancelRequestedBy, wfev1.AnnotationCancelReason} {
+		if v, ok := we.Annotations[k]; ok {
+			if kept == nil {
+				kept = map[string]string{}
+			}
+			kept[k] = v
+		}
+	}
+	we.ManagedFields, we.Annotations = nil, kept
 	we.Namespace = intern(we.Namespace)
 	if len(we.Labels) > 0 {
 		labels := make(map[string]string, len(we.Labels))

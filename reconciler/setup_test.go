@@ -121,3 +121,13 @@ func TestTrimmingAWorkflowExecutionKeepsSpecAndStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 }
+
+func TestTrimmingAWorkflowExecutionKeepsTheCancelRequest(t *testing.T) {
+	we := initialWE()
+	we.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{}",
+		wfev1.AnnotationCancelRequestedBy: "oncall", wfev1.AnnotationCancelReason: "superseded"}
+	got, err := TrimWorkflowExecution(we)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{wfev1.AnnotationCancelRequestedBy: "oncall", wfev1.AnnotationCancelReason: "superseded"},
+		got.(*wfev1.WorkflowExecution).Annotations, "the reconciler reads the cancel request from the cache")
+}
