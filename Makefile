@@ -256,9 +256,10 @@ image: ## Build the manager image as bin/images/wfe-conditions.tar, without a co
 # the same SHA256SUMS. It pushes nothing (docs/operations.md, "Publishing").
 RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
 # The kubectl plugin's archives (with a krew manifest), and where they will be
-# published: by default the GitHub release of IMAGE_REPO's ghcr.io owner/name.
+# published: by default the project's GitHub release of VERSION.
 PLUGIN_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
-DOWNLOAD_URL ?= https://github.com/$(patsubst ghcr.io/%,%,$(IMAGE_REPO))/releases/download/$(VERSION)
+HOMEPAGE := https://github.com/kubernaut/wfe-conditions
+DOWNLOAD_URL ?= $(HOMEPAGE)/releases/download/$(VERSION)
 DIST ?= dist
 # Every archive entry's mtime, the image's created time and the SBOM's.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
@@ -288,7 +289,7 @@ release: kustomize ## Write a release into dist/ (VERSION=vX.Y.Z IMAGE_REPO=<reg
 	export SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) && \
 	go run ./hack/image index $$binaries -version $(VERSION) -commit $(COMMIT) -name $(IMAGE_REPO):$(VERSION) -layout $(DIST)/oci && \
 	go run ./hack/release -version $(VERSION) -image-repo $(IMAGE_REPO) -layout $(DIST)/oci -binary $$first -kustomize $(KUSTOMIZE) -out $(DIST) \
-		$$plugins -download-url $(DOWNLOAD_URL)
+		$$plugins -download-url $(DOWNLOAD_URL) -homepage $(HOMEPAGE)
 
 ##@ Build
 

@@ -103,6 +103,10 @@ var (
 		Name: "wfe_audit_events_abandoned_total",
 		Help: "Due audit events given up when a deleted WorkflowExecution was released without DataStorage acknowledging them, by reason (deletion_grace_expired).",
 	}, []string{"reason"})
+	metricPruned = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wfe_pipelineruns_pruned_total",
+		Help: "PipelineRuns of finished runs deleted by retention (--retain-succeeded, --retain-failed), by outcome (succeeded, failed).",
+	}, []string{"outcome"})
 	metricEventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wfe_events_dropped_total",
 		Help: "Kubernetes Events not recorded, by cause: queue_full (the bounded queue was full) or send_failed (three sends failed).",
@@ -111,7 +115,7 @@ var (
 
 func init() {
 	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricInFlight, metricOldestUnaudited,
-		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart, metricAbandoned)
+		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart, metricAbandoned, metricPruned)
 	// Every series that can exist starts at 0, so that rate() sees its first increase.
 	for _, r := range finishedReasons {
 		metricFinished.WithLabelValues(outcomeOf(r), r)
@@ -119,6 +123,8 @@ func init() {
 	metricDuration.WithLabelValues(outcomeSucceeded)
 	metricDuration.WithLabelValues(outcomeFailed)
 	metricAbandoned.WithLabelValues(abandonGraceExpired)
+	metricPruned.WithLabelValues(outcomeSucceeded)
+	metricPruned.WithLabelValues(outcomeFailed)
 	// The refusals a status write meets in practice: an admission policy or
 	// webhook (Forbidden), the CRD's schema (Invalid).
 	metricStatusRefused.WithLabelValues(string(metav1.StatusReasonForbidden))

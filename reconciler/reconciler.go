@@ -63,6 +63,8 @@ type Reconciler struct {
 	// AuditDeletionGrace bounds how long a deleted WorkflowExecution waits for
 	// its due audit events; 0 is DefaultAuditDeletionGrace.
 	AuditDeletionGrace time.Duration
+	// Retention deletes finished runs' PipelineRuns; zero keeps them.
+	Retention Retention
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
@@ -165,6 +167,9 @@ func (r *Reconciler) syncFinalizers(ctx context.Context, we *wfev1.WorkflowExecu
 		return true, r.patchFinalizers(ctx, we, add, nil)
 	case r.auditFinalizerDone(we):
 		return true, r.patchFinalizers(ctx, we, nil, []string{wfev1.FinalizerAudit})
+	case we.Status.PipelineRunPrunedAt != nil && controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup):
+		// Its PipelineRun is gone: nothing is left to clean up on deletion.
+		return true, r.patchFinalizers(ctx, we, nil, []string{wfev1.FinalizerPipelineRunCleanup})
 	}
 	return false, nil
 }
@@ -177,6 +182,8 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 	changed, pending := r.pipelineRunSeen.take(key)
 	retryErr := r.observe(ctx, desired)
 	auditRetry := r.observeAudit(desired)
+	pruneWait, pruneErr := r.prune(ctx, desired)
+	retryErr = errors.Join(retryErr, pruneErr)
 	desired.Status.ObservedGeneration = desired.Generation
 	res, err := r.writeStatus(ctx, we, desired)
 	landed := err == nil && res.RequeueAfter == 0
@@ -190,6 +197,7 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 		// Only a write that landed is a transition: a stale read loses its
 		// optimistic-lock race and tells nothing.
 		r.recordTransitions(we, desired)
+		r.recordPruned(we, desired)
 		countFinished(we, desired)
 		observeStarted(we, desired)
 		if desired.ResourceVersion != we.ResourceVersion {
@@ -202,17 +210,28 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 	if retryErr != nil {
 		return ctrl.Result{}, retryErr
 	}
-	if res.RequeueAfter == 0 && auditRetry > 0 {
-		res.RequeueAfter = auditRetry
+	if res.RequeueAfter == 0 {
+		res.RequeueAfter = minPositive(auditRetry, pruneWait)
 	}
 	return res, nil
+}
+
+// minPositive is the smaller of two waits, ignoring zeros.
+func minPositive(a, b time.Duration) time.Duration {
+	switch {
+	case a <= 0:
+		return b
+	case b <= 0:
+		return a
+	}
+	return min(a, b)
 }
 
 // observe applies what the PipelineRun says to desired, creating the
 // PipelineRun when there is none yet. It returns an error to retry with backoff.
 func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) error {
-	if isFinished(we) && we.Status.PipelineRunRef == nil {
-		return nil // creation failed for good
+	if isFinished(we) && (we.Status.PipelineRunRef == nil || we.Status.PipelineRunPrunedAt != nil) {
+		return nil // creation failed for good, or the run's PipelineRun was pruned
 	}
 	var policy wfev1.ExecutionPolicy
 	if we.Status.PipelineRunRef == nil {

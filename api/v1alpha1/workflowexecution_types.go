@@ -186,6 +186,12 @@ type WorkflowExecutionStatus struct {
 	// +optional
 	FailureDetails *FailureDetails `json:"failureDetails,omitempty"`
 
+	// PipelineRunPrunedAt is when the controller deleted the finished run's
+	// PipelineRun (with its TaskRuns and pods) under --retain-succeeded or
+	// --retain-failed; this status keeps the run's summary and failure.
+	// +optional
+	PipelineRunPrunedAt *metav1.Time `json:"pipelineRunPrunedAt,omitempty"`
+
 	// AuditedEvents lists the lifecycle audit events DataStorage acknowledged,
 	// in the order they were sent, e.g. workflowexecution.execution.started. The
 	// reconciler sends exactly the lifecycle events missing here.

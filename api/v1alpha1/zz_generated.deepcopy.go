@@ -270,6 +270,10 @@ func (in *WorkflowExecutionStatus) DeepCopyInto(out *WorkflowExecutionStatus) {
 		*out = new(FailureDetails)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.PipelineRunPrunedAt != nil {
+		in, out := &in.PipelineRunPrunedAt, &out.PipelineRunPrunedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.AuditedEvents != nil {
 		in, out := &in.AuditedEvents, &out.AuditedEvents
 		*out = make([]string, len(*in))

@@ -45,7 +45,9 @@ func describe(ctx context.Context, c client.Client, key client.ObjectKey, now ti
 	var pr *tektonv1.PipelineRun
 	var taskRuns []tektonv1.TaskRun
 	var note string
-	if ref := we.Status.PipelineRunRef; ref != nil {
+	if ref, at := we.Status.PipelineRunRef, we.Status.PipelineRunPrunedAt; ref != nil && at != nil {
+		note = fmt.Sprintf("PipelineRun %s pruned at %s (retention), with its TaskRuns and pods", ref.Name, at.UTC().Format(time.RFC3339))
+	} else if ref != nil {
 		ns := ref.Namespace
 		if ns == "" {
 			ns = we.Namespace

@@ -21,11 +21,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
@@ -76,4 +80,18 @@ func TestTheTreeSaysWhatItCannotShow(t *testing.T) {
 	pruned := fresh.DeepCopy()
 	pruned.MarkPipelineCreated(wfev1.PipelineRunReference{Name: "wfe-2"}, "created")
 	assert.Contains(t, tree(pruned, nil, nil, "PipelineRun n/wfe-2 is gone (deleted or pruned)", now), "└─ PipelineRun n/wfe-2 is gone (deleted or pruned)")
+	byRetention := pruned.DeepCopy()
+	byRetention.Status.PipelineRunPrunedAt = &metav1.Time{Time: now}
+	code, out := describe(t.Context(), fake.NewClientBuilder().WithScheme(pluginScheme(t)).WithObjects(byRetention).Build(),
+		client.ObjectKeyFromObject(byRetention), now)
+	assert.Equal(t, exitSucceeded, code)
+	assert.Contains(t, out, "└─ PipelineRun wfe-2 pruned at 2026-01-01T12:00:00Z (retention), with its TaskRuns and pods")
+}
+
+func pluginScheme(t *testing.T) *runtime.Scheme {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	require.NoError(t, wfev1.AddToScheme(scheme))
+	require.NoError(t, tektonv1.AddToScheme(scheme))
+	return scheme
 }

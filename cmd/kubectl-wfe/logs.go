@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -70,6 +71,10 @@ func failedRun(ctx context.Context, c client.Client, key client.ObjectKey) (*wfe
 	ref := we.Status.PipelineRunRef
 	if ref == nil {
 		return nil, nil, fmt.Sprintf("workflowexecution/%s has no PipelineRun", key.Name)
+	}
+	if at := we.Status.PipelineRunPrunedAt; at != nil {
+		return nil, nil, fmt.Sprintf("PipelineRun %s of workflowexecution/%s was pruned at %s (retention): its TaskRuns, pods and logs went with it "+
+			"(the failure stays in the WorkflowExecution's status: kubectl wfe describe %s)", ref.Name, key.Name, at.UTC().Format(time.RFC3339), key.Name)
 	}
 	ns := ref.Namespace
 	if ns == "" {

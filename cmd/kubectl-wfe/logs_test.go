@@ -19,13 +19,13 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -73,6 +73,11 @@ func TestLogsFailedReadsTheFailedStepOrSaysWhyNot(t *testing.T) {
 			}()}, nil, exitError, "has no failed step (phase Completed)"},
 		{"a pruned run says its logs went with it", []client.Object{failedWE()}, nil, exitError,
 			"PipelineRun team-a/wfe-1 of workflowexecution/restart was pruned or deleted"},
+		{"a run retention pruned says when", []client.Object{func() *wfev1.WorkflowExecution {
+			we := failedWE()
+			we.Status.PipelineRunPrunedAt = &metav1.Time{Time: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+			return we
+		}(), pr}, nil, exitError, "PipelineRun wfe-1 of workflowexecution/restart was pruned at 2026-01-01T12:00:00Z (retention)"},
 		{"another PipelineRun under the same name is not this run's",
 			[]client.Object{failedWE(), &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "wfe-1", UID: "other"}}},
 			nil, exitError, "was pruned or deleted"},
@@ -82,10 +87,7 @@ func TestLogsFailedReadsTheFailedStepOrSaysWhyNot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			scheme := runtime.NewScheme()
-			_ = wfev1.AddToScheme(scheme)
-			_ = tektonv1.AddToScheme(scheme)
-			c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(tt.objects...).WithStatusSubresource(&wfev1.WorkflowExecution{}).Build()
+			c := fake.NewClientBuilder().WithScheme(pluginScheme(t)).WithObjects(tt.objects...).WithStatusSubresource(&wfev1.WorkflowExecution{}).Build()
 			logs := func(_ context.Context, ns, pod, container string) (string, error) {
 				return ns + "/" + pod + "/" + container + ": applying", tt.logErr
 			}

@@ -74,6 +74,10 @@ func TestValuesReachTheObjects(t *testing.T) {
 			"Deployment", "wfe-conditions-controller-manager", []string{"- --metrics-bind-address=0"}, []string{"8443", "--metrics-secure"}},
 		{"the ServiceMonitor's binding names the Prometheus ServiceAccount", "metrics: {serviceMonitor: {enabled: true, prometheusServiceAccount: {name: prometheus, namespace: observability}}}",
 			"ClusterRoleBinding", "wfe-conditions-metrics-reader", []string{"name: prometheus\n  namespace: observability"}, []string{"prometheus-k8s"}},
+		{"retention reaches the manager's flags", `retention: {succeeded: 24h, failed: 168h}`, "Deployment", "wfe-conditions-controller-manager",
+			[]string{"- --retain-succeeded=24h", "- --retain-failed=168h"}, nil},
+		{"no retention by default: every PipelineRun is kept", "", "Deployment", "wfe-conditions-controller-manager",
+			nil, []string{"--retain-"}},
 		{"no DataStorage, no audit flags or volumes", "", "Deployment", "wfe-conditions-controller-manager",
 			nil, []string{"datastorage"}},
 		{"image, replicas, resources and extra flags reach the Deployment", `image: {repository: registry.example/wfe-conditions, tag: v9.9.9, pullPolicy: Always}
@@ -152,6 +156,7 @@ func TestTheSchemaRefusesBadValues(t *testing.T) {
 	}{
 		{"an unknown certificate mode", "certificates: {mode: vault}", "certificates/mode"},
 		{"no replica", "replicas: 0", "replicas"},
+		{"a retention that is no Go duration", "retention: {failed: 7d}", "retention"},
 		{"replicas that are not a number", "replicas: two", "replicas"},
 		{"a ServiceMonitor without metrics", "metrics: {enabled: false, serviceMonitor: {enabled: true}}", "metrics/enabled"},
 		{"a ServiceMonitor granting no ServiceAccount", "metrics: {serviceMonitor: {enabled: true, prometheusServiceAccount: {name: ''}}}", "prometheusServiceAccount"},

@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -98,18 +97,7 @@ func TestACancelRequestedByAnnotationCancelsThePipelineRunAndIsAuditedWithWhoAnd
 // runs) ends the execution without ever creating one.
 func TestACancelBeforeThePipelineRunExistsEndsTheExecutionWithoutOne(t *testing.T) {
 	oncall(t)
-	dir := filepath.Dir(mgr.Options.WebhookCertDir)
-	mgr.Stop()
-	restarted := false
-	restart := func() {
-		if !restarted {
-			restarted = true
-			m, err := cp.StartManagerE(dir, sharedManager)
-			require.NoError(t, err, "restart the shared manager")
-			mgr = m
-		}
-	}
-	t.Cleanup(restart)
+	restart := swapManager(t)
 	// No webhook serves meanwhile: the creator records where and as whom.
 	we := wetest.New(ns, "cancel-early", wetest.Pipeline("build-test-deploy"), wetest.RunIn(ns), wetest.ServiceAccount("default"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))

@@ -18,7 +18,6 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,14 +101,7 @@ func TestFiftyExecutionsDeletedMidRunAreEachAuditedAsFailedAndGone(t *testing.T)
 
 func TestExecutionsDeletedWhileDataStorageIsDownGoOnceTheGraceHasPassed(t *testing.T) {
 	const grace = 8 * time.Second
-	dir := filepath.Dir(mgr.Options.WebhookCertDir)
-	mgr.Stop()
-	t.Cleanup(func() {
-		restarted, err := cp.StartManagerE(dir, sharedManager)
-		require.NoError(t, err, "restart the shared manager")
-		mgr = restarted
-	})
-	cp.StartManager(t, sharedManager, func(o *wiring.Options) { o.DataStorage.DeletionGrace = grace })
+	swapManager(t, func(o *wiring.Options) { o.DataStorage.DeletionGrace = grace })
 	before := abandoned(t)
 	wes := runningNeverEnding(t, "abandoned", 5)
 	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,6 +131,32 @@ func startManager(dir string) (*controlplane.Manager, error) {
 func sharedManager(o *wiring.Options) {
 	o.PipelineSource = reconciler.PipelineSourceCluster
 	o.DataStorage.URL = ds.URL
+}
+
+// swapManager stops the shared manager for the rest of the test and, given
+// tunes, starts one tuned so (over sharedManager's settings) meanwhile. The
+// returned resume, also run when the test ends, brings the shared one back.
+func swapManager(t *testing.T, tune ...func(*wiring.Options)) (resume func()) {
+	t.Helper()
+	dir := filepath.Dir(mgr.Options.WebhookCertDir) // the harness folder the shared manager started from
+	mgr.Stop()
+	var tuned *controlplane.Manager
+	if len(tune) > 0 {
+		tuned = cp.StartManager(t, append([]func(*wiring.Options){sharedManager}, tune...)...)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if tuned != nil {
+				tuned.Stop()
+			}
+			restarted, err := cp.StartManagerE(dir, sharedManager)
+			require.NoError(t, err, "restart the shared manager")
+			mgr = restarted
+		})
+	}
+	t.Cleanup(resume)
+	return resume
 }
 
 func pipelineRunOf(t *testing.T, we *wfev1.WorkflowExecution) *tektonv1.PipelineRun {

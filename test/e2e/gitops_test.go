@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,7 +30,6 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
-	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 	"kubernaut.ai/wfe-conditions/test/framework/gitops"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
@@ -186,14 +184,7 @@ func TestTheGitOpsVerdictsWhileTheFinalAuditEventWaitsOrFails(t *testing.T) {
 // DataStorage, which every WorkflowExecution then reads as AuditDisabled, and
 // swaps it back.
 func TestTheGitOpsVerdictOfASuccessWithAuditingOff(t *testing.T) {
-	dir := filepath.Dir(mgr.Options.WebhookCertDir) // the harness folder the shared manager started from
-	mgr.Stop()
-	t.Cleanup(func() {
-		restarted, err := cp.StartManagerE(dir, sharedManager)
-		require.NoError(t, err, "restart the shared manager")
-		mgr = restarted
-	})
-	cp.StartManager(t, func(o *wiring.Options) { o.PipelineSource = reconciler.PipelineSourceCluster })
+	swapManager(t, func(o *wiring.Options) { o.DataStorage.URL = "" })
 	we := wetest.New(ns, "gitops-audit-off", wetest.Pipeline("build-test-deploy"))
 	createdAs(t, we)
 	step{until: both(succeeded, when(wfev1.ConditionAuditRecorded, metav1.ConditionUnknown, wfev1.ReasonAuditDisabled)),

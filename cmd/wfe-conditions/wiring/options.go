@@ -54,6 +54,8 @@ type Options struct {
 	LeaderElectionNamespace string
 	// LeaseDuration is how long a lost leader keeps the lease.
 	LeaseDuration time.Duration
+	// Retention deletes finished runs' PipelineRuns after a while; zero keeps them.
+	Retention reconciler.Retention
 
 	// ExecutionPolicy names the ValidatingAdmissionPolicy whose variable
 	// "policy" says where PipelineRuns run, as whom by default, and which
@@ -177,6 +179,10 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&ds.DeletionGrace, "audit-deletion-grace", reconciler.DefaultAuditDeletionGrace,
 		"Longest a deleted WorkflowExecution waits for DataStorage to acknowledge its due audit events before it is released anyway (counted in wfe_audit_events_abandoned_total).")
 	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a leader's lease lasts without renewal.")
+	fs.DurationVar(&o.Retention.Succeeded, "retain-succeeded", 0,
+		"Delete a succeeded run's PipelineRun (with its TaskRuns and pods) this long after it finished and DataStorage acknowledged its audit record; 0 keeps it. The WorkflowExecution is never deleted.")
+	fs.DurationVar(&o.Retention.Failed, "retain-failed", 0,
+		"Likewise for a failed, timed-out or cancelled run; 0 keeps it. A run whose audit DataStorage refused for good is never pruned.")
 }
 
 // validate reports the first DataStorage option that cannot work; an empty
@@ -224,6 +230,9 @@ func (o *Options) validate() error {
 	}
 	if o.LeaseDuration < 2*time.Second {
 		return fmt.Errorf("--leader-election-lease-duration %s is too short", o.LeaseDuration)
+	}
+	if o.Retention.Succeeded < 0 || o.Retention.Failed < 0 {
+		return errors.New("--retain-succeeded and --retain-failed must be 0 (keep) or positive")
 	}
 	return nil
 }

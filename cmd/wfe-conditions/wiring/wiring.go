@@ -153,7 +153,8 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 			InstallNamespace:   o.InstallNamespace,
 			WatchedNamespaces:  policy.WatchedNamespaces(),
 		},
-		Policy: policies,
+		Policy:    policies,
+		Retention: o.Retention,
 	}
 	if err := setUpAudit(mgr, rec, o.DataStorage); err != nil {
 		return nil, err
