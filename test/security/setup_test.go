@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,7 +83,8 @@ var createWE = rbacv1.PolicyRule{
 	Verbs: []string{"create", "get", "list", "watch"},
 }
 
-// use is the rule that lets a user run WorkflowExecutions as serviceAccounts.
+// use is the rule that lets a user run WorkflowExecutions as serviceAccounts
+// (none named: any).
 func use(serviceAccounts ...string) rbacv1.PolicyRule {
 	return rbacv1.PolicyRule{APIGroups: []string{wfev1.RunAsGroup}, Resources: []string{wfev1.RunAsResource},
 		Verbs: []string{wfev1.RunAsVerb}, ResourceNames: serviceAccounts}
@@ -98,8 +100,45 @@ func setPolicy(t *testing.T, p wfev1.ExecutionPolicy) {
 		require.NoError(t, cp.SetExecutionPolicy(context.Background(), wfev1.ExecutionPolicy{}))
 		current = wfev1.ExecutionPolicy{}
 		enforced(t, current)
+		if ns := correlating(p); ns != "" {
+			admits(t, prober(t), probeIn(ns, current, "probe.invalid/probe:v1"), false) // p's namespaces no longer correlate
+		}
 	})
 	enforced(t, p)
+}
+
+// probeUser may create WorkflowExecutions and use any ServiceAccount
+// everywhere, but holds no cluster-wide correlate: only the policy's
+// correlatingNamespaces admit its runs.
+const probeUser = "policy-probe"
+
+var probeRBAC sync.Once
+
+func prober(t *testing.T) client.Client {
+	t.Helper()
+	probeRBAC.Do(func() {
+		role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: probeUser}, Rules: []rbacv1.PolicyRule{createWE, use()}}
+		require.NoError(t, cp.Client.Create(context.Background(), role))
+		require.NoError(t, cp.Client.Create(context.Background(), &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: probeUser},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: probeUser},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: probeUser}}}))
+	})
+	return cp.As(t, probeUser)
+}
+
+// correlating is the first of p's correlating namespaces that exists, or "".
+func correlating(p wfev1.ExecutionPolicy) string {
+	for _, ns := range p.CorrelatingNamespaces {
+		if cp.Client.Get(context.Background(), client.ObjectKey{Name: ns}, &corev1.Namespace{}) == nil {
+			return ns
+		}
+	}
+	return ""
+}
+
+// probeIn is a run in ns, as the default ServiceAccount where p runs it.
+func probeIn(ns string, p wfev1.ExecutionPolicy, bundle string) *wfev1.WorkflowExecution {
+	return bareWE(ns, bundle, wetest.ServiceAccount("default"), wetest.RunIn(p.RunNamespace(ns)), wetest.Remediation("probe"))
 }
 
 // enforced waits until the apiserver evaluates p rather than the default
@@ -128,6 +167,11 @@ func enforced(t *testing.T, p wfev1.ExecutionPolicy) {
 	}
 	if p.RequireBundleDigest {
 		admits(t, cp.Client, probe(p.RunNamespace("default"), strings.TrimSuffix(bundle, "@sha256:"+strings.Repeat("0", 64))), false)
+	}
+	// A change of correlating namespaces alone shows only to a creator
+	// without cluster-wide correlate.
+	if ns := correlating(p); ns != "" {
+		admits(t, prober(t), probeIn(ns, p, bundle), true)
 	}
 }
 

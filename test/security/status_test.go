@@ -83,7 +83,7 @@ func TestOnlyTheControllerWritesTheStatusOthersAddTheirOwnConditions(t *testing.
 		}},
 		{name: "recording an audit event is denied", change: func(we *wfev1.WorkflowExecution) {
 			we.Status.AuditedEvents = append(we.Status.AuditedEvents, wfev1.AuditEventCompleted)
-		}, message: "only the controller writes a WorkflowExecution status (phase, times, pipelineRunRef, pipelineRunStatus, failureDetails, auditedEvents, observedGeneration); orchestrator may add and change conditions of other types"},
+		}, message: "only the controller writes a WorkflowExecution status (phase, times, pipelineRunRef, pipelineRunStatus, failureDetails, pipelineRunPrunedAt, auditedEvents, observedGeneration); orchestrator may add and change conditions of other types"},
 		{name: "changing a Tekton condition is denied", change: func(we *wfev1.WorkflowExecution) {
 			meta.SetStatusCondition(&we.Status.Conditions, metav1.Condition{Type: wfev1.ConditionTektonPipelineComplete,
 				Status: metav1.ConditionTrue, Reason: wfev1.ReasonPipelineSucceeded, Message: "done"})
