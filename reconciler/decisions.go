@@ -151,12 +151,13 @@ func failureClass(reason string, started bool, task *taskFailure) wfev1.FailureR
 	switch {
 	case reason == tektonv1.PipelineRunReasonTimedOut.String():
 		return wfev1.FailureReasonDeadlineExceeded
+	case reason == tektonv1.PipelineRunReasonCancelled.String():
+		// Its TaskRuns were cancelled, not failed; the enum has no cancelled.
+		return wfev1.FailureReasonUnknown
 	case task != nil && task.Reason == "TaskRunImagePullFailed":
 		return wfev1.FailureReasonImagePullBackOff
 	case task != nil || (reason == tektonv1.PipelineRunReasonFailed.String() && started):
 		return wfev1.FailureReasonTaskFailed
-	case reason == tektonv1.PipelineRunReasonCancelled.String():
-		return wfev1.FailureReasonUnknown
 	case !started:
 		return wfev1.FailureReasonConfigurationError
 	default:

@@ -83,12 +83,14 @@ func TestACancelRequestedThroughTheAnnotationsNamesWhoAndWhy(t *testing.T) {
 	}
 	we := requested()
 	we.MarkStarted("p")
-	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished), nil)
+	// Tekton cancelled its TaskRun too: the lookup finds it "failed".
+	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished),
+		&taskFailure{Name: "wait", Reason: "TaskRunCancelled", Message: "TaskRun was cancelled"})
 	complete := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Equal(t, "False/PipelineCancelled", statusReason(we, wfev1.ConditionTektonPipelineComplete))
 	assert.True(t, strings.HasPrefix(complete.Message, "Cancelled by alice: superseded by rr-2; Tekton PipelineRun "), complete.Message)
 	assert.Equal(t, "Cancelled by alice: superseded by rr-2", we.Status.FailureDetails.Message, "the failed audit event's message")
-	assert.Equal(t, wfev1.FailureReasonUnknown, we.Status.FailureDetails.Reason, "the contract's enum has no cancelled")
+	assert.Equal(t, wfev1.FailureReasonUnknown, we.Status.FailureDetails.Reason, "a cancelled task did not fail; the enum has no cancelled")
 
 	someoneElse := &wfev1.WorkflowExecution{}
 	someoneElse.MarkStarted("p")

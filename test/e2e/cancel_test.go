@@ -80,6 +80,7 @@ func TestACancelRequestedByAnnotationCancelsThePipelineRunAndIsAuditedWithWhoAnd
 	t.Logf("TektonPipelineComplete: %s", complete.Message)
 	assert.EqualValues(t, "Cancelled", pipelineRunOf(t, running).Spec.Status, "Tekton was asked to cancel")
 	assert.Equal(t, "Cancelled by oncall: superseded by rr-2", got.Status.FailureDetails.Message)
+	t.Logf("kubectl get wfe:\n%s", cp.MustKubectl(t, "get", "workflowexecution", we.Name, "-n", ns))
 
 	e := failedEvent(t, we.Name)
 	assert.Equal(t, string(wfev1.FailureReasonUnknown), e.EventData.FailureReason, "the contract's enum has no cancelled")

@@ -17,6 +17,7 @@ limitations under the License.
 package e2e
 
 import (
+	"os/exec"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/paths"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
@@ -93,6 +95,12 @@ func TestRetentionPrunesFinishedRunsOnceAuditedAndKeepsTheirSummary(t *testing.T
 	require.NotNil(t, failed.Status.FailureDetails, "the failure stays")
 	assert.Equal(t, "deploy", failed.Status.FailureDetails.FailedTaskName)
 	assert.NotNil(t, failed.Status.PipelineRunPrunedAt)
+	plugin, err := paths.Binary("kubectl-wfe")
+	require.NoError(t, err)
+	out, err := exec.Command(plugin, "describe", fails.Name, "-n", ns, "--kubeconfig", cp.Kubeconfig).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "pruned at")
+	t.Logf("kubectl wfe describe %s:\n%s", fails.Name, out)
 
 	t.Run("a DataStorage outage holds the PipelineRun until the audit is acknowledged", func(t *testing.T) {
 		ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
