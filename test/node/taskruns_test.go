@@ -121,7 +121,8 @@ func TestAStepThatExitsThreeFailsTheExecutionNamingTaskStepAndCode(t *testing.T)
 	require.NotNil(t, fd.ExitCode)
 	assert.Equal(t, int32(3), *fd.ExitCode)
 	assert.Contains(t, got.Condition(wfev1.ConditionTektonPipelineComplete).Message, "deploy")
-	assert.Equal(t, "Warning", eventsOf(t, "exits-3", 3)[wfev1.ReasonPipelineFailed], "the failure is told as a Warning")
+	// Four reasons: created, started, failed and audited (Events are sent apart, in any order).
+	assert.Equal(t, "Warning", eventsOf(t, "exits-3", 4)[wfev1.ReasonPipelineFailed], "the failure is told as a Warning")
 	assert.Equal(t, tektonv1.TaskRunReasonSuccessful.String(), taskRuns(t, got)["build"].Status.GetCondition("Succeeded").Reason)
 
 	plugin, err := paths.Binary("kubectl-wfe")

@@ -41,6 +41,7 @@ import (
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/cluster"
+	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
 	releases "kubernaut.ai/wfe-conditions/test/framework/release"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
@@ -140,12 +141,14 @@ extraArgs: [--pipeline-source=cluster]
 	upgrade := action.NewUpgrade(cfg)
 	upgrade.Namespace, upgrade.Wait, upgrade.Timeout = namespace, true, 4*time.Minute
 	values["podAnnotations"] = map[string]any{"example.com/upgraded": "true"}
+	values["retention"] = map[string]any{"succeeded": retain.String(), "failed": retain.String()}
 	upgraded, err := upgrade.RunWithContext(ctx, "wfe-conditions", chart, values)
 	require.NoError(t, err)
 	assert.Equal(t, 2, upgraded.Version)
 	require.NoError(t, node.WaitRolledOut(ctx, 3*time.Minute))
 	t.Logf("helm upgrade to two Ready replicas: %s", time.Since(began).Round(time.Millisecond))
-	runToCompletion(t, "after-helm-upgrade")
+	prunedWithItsPods(t, runToCompletion(t, "after-helm-upgrade"))
+	retainedThroughAnOutage(t)
 
 	inFlight := wetest.New(ns, "in-flight-at-uninstall", wetest.Pipeline("sleeps"))
 	require.NoError(t, node.Client.Create(ctx, inFlight))
@@ -166,7 +169,7 @@ extraArgs: [--pipeline-source=cluster]
 		"the CRD is kept")
 	wes := &wfev1.WorkflowExecutionList{}
 	require.NoError(t, node.Client.List(ctx, wes, client.InNamespace(ns)))
-	require.Len(t, wes.Items, 3, "every WorkflowExecution is kept")
+	require.Len(t, wes.Items, 4, "every WorkflowExecution is kept")
 	for _, we := range wes.Items {
 		assert.NotContains(t, we.Finalizers, wfev1.FinalizerAudit, we.Name)
 		assert.NotContains(t, we.Finalizers, wfev1.FinalizerPipelineRunCleanup, we.Name)
@@ -181,6 +184,51 @@ extraArgs: [--pipeline-source=cluster]
 	assert.Eventually(t, func() bool {
 		return apierrors.IsNotFound(node.Client.Get(ctx, client.ObjectKeyFromObject(inFlight), &wfev1.WorkflowExecution{}))
 	}, 10*time.Second, 100*time.Millisecond, "a later delete completes")
+}
+
+// retain is the retention the Helm upgrade sets for both outcomes.
+const retain = 5 * time.Second
+
+// prunedWithItsPods waits until retention deleted the finished run's
+// PipelineRun, then until the garbage collector removed its TaskRuns and
+// pods; the execution-namespace finalizer goes with them.
+func prunedWithItsPods(t *testing.T, we *wfev1.WorkflowExecution) {
+	t.Helper()
+	began := time.Now()
+	got := wetest.WaitFor(t, node.Client, we, time.Minute, func(we *wfev1.WorkflowExecution) bool {
+		return we.Status.PipelineRunPrunedAt != nil && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
+	})
+	ref := got.Status.PipelineRunRef
+	selector := client.MatchingLabels{"tekton.dev/pipelineRun": ref.Name}
+	require.Eventually(t, func() bool {
+		trs, pods := &tektonv1.TaskRunList{}, &corev1.PodList{}
+		return node.Client.List(t.Context(), trs, client.InNamespace(runs), selector) == nil && len(trs.Items) == 0 &&
+			node.Client.List(t.Context(), pods, client.InNamespace(runs), selector) == nil && len(pods.Items) == 0 &&
+			apierrors.IsNotFound(node.Client.Get(t.Context(), client.ObjectKey{Namespace: runs, Name: ref.Name}, &tektonv1.PipelineRun{}))
+	}, 2*time.Minute, 500*time.Millisecond, "the PipelineRun of %s, its TaskRuns and pods are gone", we.Name)
+	t.Logf("%s: PipelineRun pruned %s after its acknowledged audit (retention %s), TaskRuns and pods gone %s after that",
+		we.Name, got.Status.PipelineRunPrunedAt.Sub(got.Condition(wfev1.ConditionAuditRecorded).LastTransitionTime.Time), retain,
+		time.Since(began).Round(time.Second))
+	require.NotNil(t, got.Status.PipelineRunStatus, "the summary stays")
+}
+
+// retainedThroughAnOutage: while DataStorage answers 503, a finished run's
+// PipelineRun stays; once its audit is acknowledged, it goes.
+func retainedThroughAnOutage(t *testing.T) {
+	t.Helper()
+	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	t.Cleanup(func() { ds.SetFault(datastorage.Fault{}) })
+	we := wetest.New(ns, "retained-through-outage", wetest.Pipeline("greets"))
+	require.NoError(t, node.Client.Create(t.Context(), we))
+	done := wetest.WaitFor(t, node.Client, we, 2*time.Minute, wetest.CompleteIs(metav1.ConditionTrue, wfev1.ReasonPipelineSucceeded))
+	time.Sleep(3 * retain)
+	held := &wfev1.WorkflowExecution{}
+	require.NoError(t, node.Client.Get(t.Context(), client.ObjectKeyFromObject(we), held))
+	assert.Nil(t, held.Status.PipelineRunPrunedAt, "kept while DataStorage is down")
+	require.NoError(t, node.Client.Get(t.Context(), client.ObjectKey{Namespace: runs, Name: done.Status.PipelineRunRef.Name}, &tektonv1.PipelineRun{}),
+		"its PipelineRun is still there %s after the run ended", 3*retain)
+	ds.SetFault(datastorage.Fault{})
+	prunedWithItsPods(t, we)
 }
 
 // pipelinesAsObjects is pipelines(namespace) as client objects.
