@@ -189,7 +189,7 @@ func TestTheTokenFileIsReReadWhenItChangesAndNeverLogged(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	log := funcr.New(func(prefix, args string) { mu.Lock(); logs.WriteString(prefix + args + "\n"); mu.Unlock() }, funcr.Options{Verbosity: 10})
-	s.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	s.SetFault(datastorage.Unavailable)
 	d := audit.NewDelivery(c, audit.Options{BatchSize: 10, FlushInterval: 10 * time.Millisecond, QueueSize: 10,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}, func(types.NamespacedName) {}, log)
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)

@@ -93,7 +93,7 @@ func TestASlowThenFailingDataStorageNeverMakesAuditRecordedLie(t *testing.T) {
 		wes = append(wes, we)
 	}
 	time.Sleep(2 * time.Second)
-	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	ds.SetFault(datastorage.Unavailable)
 	time.Sleep(5 * time.Second)
 	ds.SetFault(datastorage.Fault{})
 	for _, we := range wes {

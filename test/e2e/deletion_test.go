@@ -104,7 +104,7 @@ func TestExecutionsDeletedWhileDataStorageIsDownGoOnceTheGraceHasPassed(t *testi
 	swapManager(t, func(o *wiring.Options) { o.DataStorage.DeletionGrace = grace })
 	before := abandoned(t)
 	wes := runningNeverEnding(t, "abandoned", 5)
-	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	ds.SetFault(datastorage.Unavailable)
 	t.Cleanup(func() { ds.SetFault(datastorage.Fault{}) })
 
 	began := time.Now()

@@ -172,7 +172,7 @@ func TestTheGitOpsVerdictsWhileTheFinalAuditEventWaitsOrFails(t *testing.T) {
 		step{act: healthy, until: audited.until, argo: audited.argo, message: audited.message}.check(t, we)
 	})
 	t.Run("a success whose audit delivery fails is Degraded until it is delivered", func(t *testing.T) {
-		ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+		ds.SetFault(datastorage.Unavailable)
 		we := wetest.New(ns, "gitops-audit-refused", wetest.Pipeline("build-test-deploy"))
 		createdAs(t, we)
 		audit(metav1.ConditionFalse, wfev1.ReasonAuditFailed, gitops.Degraded).check(t, we)

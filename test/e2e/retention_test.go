@@ -103,7 +103,7 @@ func TestRetentionPrunesFinishedRunsOnceAuditedAndKeepsTheirSummary(t *testing.T
 	t.Logf("kubectl wfe describe %s:\n%s", fails.Name, out)
 
 	t.Run("a DataStorage outage holds the PipelineRun until the audit is acknowledged", func(t *testing.T) {
-		ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+		ds.SetFault(datastorage.Unavailable)
 		t.Cleanup(func() { ds.SetFault(datastorage.Fault{}) })
 		we := wetest.New(ns, "retained-outage", wetest.Pipeline("build-test-deploy"))
 		require.NoError(t, cp.Client.Create(t.Context(), we))

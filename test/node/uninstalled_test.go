@@ -216,7 +216,7 @@ func prunedWithItsPods(t *testing.T, we *wfev1.WorkflowExecution) {
 // PipelineRun stays; once its audit is acknowledged, it goes.
 func retainedThroughAnOutage(t *testing.T) {
 	t.Helper()
-	ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	ds.SetFault(datastorage.Unavailable)
 	t.Cleanup(func() { ds.SetFault(datastorage.Fault{}) })
 	we := wetest.New(ns, "retained-through-outage", wetest.Pipeline("greets"))
 	require.NoError(t, node.Client.Create(t.Context(), we))

@@ -45,7 +45,7 @@ func TestADataStorageOutageLosesNothingAndKeepsMemoryBounded(t *testing.T) {
 	require.NoError(t, e.ds.Resume())
 	e.ds.SetFault(datastorage.Fault{Delay: 7 * time.Second}) // longer than the client's 5 s timeout
 	phase(15*time.Second, "answers slower than the client timeout for 15 s")
-	e.ds.SetFault(datastorage.Fault{Status: 503, Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`})
+	e.ds.SetFault(datastorage.Unavailable)
 	phase(10*time.Second, "503 for 10 s")
 	e.ds.SetFault(datastorage.Fault{})
 	took := e.waitAllComplete(t, n, 2*time.Minute)

@@ -89,6 +89,11 @@ type Fault struct {
 	Park bool
 }
 
+// Unavailable is DataStorage down behind its gateway: every valid request is
+// answered 503 with its problem document, until SetFault(Fault{}).
+var Unavailable = Fault{Status: 503,
+	Problem: `{"type":"https://kubernaut.ai/problems/service-unavailable","title":"Service Unavailable","status":503}`}
+
 // Received is one audit event the server acknowledged.
 type Received struct {
 	EventType     string `json:"event_type"`
