@@ -182,7 +182,7 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 	changed, pending := r.pipelineRunSeen.take(key)
 	retryErr := r.observe(ctx, desired)
 	auditRetry := r.observeAudit(desired)
-	pruneWait, pruneErr := r.prune(ctx, desired)
+	pruneWait, deleted, pruneErr := r.prune(ctx, desired)
 	retryErr = errors.Join(retryErr, pruneErr)
 	desired.Status.ObservedGeneration = desired.Generation
 	res, err := r.writeStatus(ctx, we, desired)
@@ -197,7 +197,7 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 		// Only a write that landed is a transition: a stale read loses its
 		// optimistic-lock race and tells nothing.
 		r.recordTransitions(we, desired)
-		r.recordPruned(we, desired)
+		r.recordPruned(we, desired, deleted)
 		countFinished(we, desired)
 		observeStarted(we, desired)
 		if desired.ResourceVersion != we.ResourceVersion {
@@ -261,12 +261,29 @@ func (r *Reconciler) observe(ctx context.Context, we *wfev1.WorkflowExecution) e
 	case we.Status.PipelineRunRef != nil:
 		applyPipelineRunDeleted(we, r.now())
 	default:
-		if request, ok := we.CancelRequest(); ok {
-			applyCancelledBeforeCreation(we, request, r.now())
-			return nil
+		if _, ok := we.CancelRequest(); ok {
+			return r.cancelBeforeCreation(ctx, we, policy)
 		}
 		return r.createPipelineRun(ctx, we, policy)
 	}
+	return nil
+}
+
+// cancelBeforeCreation ends a run cancelled before its PipelineRun was
+// recorded. One may exist all the same (created by a visit whose status write
+// lost to the cancel's, or by a create that timed out) and not be in the
+// cache yet: the apiserver is asked, and one found is claimed and cancelled.
+func (r *Reconciler) cancelBeforeCreation(ctx context.Context, we *wfev1.WorkflowExecution, policy wfev1.ExecutionPolicy) error {
+	key := client.ObjectKey{Namespace: r.Options.pipelineRunNamespace(we), Name: PipelineRunName(we)}
+	pr := &tektonv1.PipelineRun{}
+	switch err := r.APIReader.Get(ctx, key, pr); {
+	case err == nil:
+		return r.followOrRefuse(ctx, we, pr, policy)
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("get PipelineRun %s: %w", key, err)
+	}
+	request, _ := we.CancelRequest()
+	applyCancelledBeforeCreation(we, request, r.now())
 	return nil
 }
 
@@ -289,7 +306,8 @@ func (r *Reconciler) followOrRefuse(ctx context.Context, we *wfev1.WorkflowExecu
 	}
 	r.readPipelineRun(ctx, we, pr)
 	if _, ok := we.CancelRequest(); ok && !isFinished(we) {
-		// Tekton's Cancelled brings the PipelineRun's change, and us, back.
+		// Asked once (the cache keeps spec.status); a conflict means the
+		// PipelineRun changed, and its watch event brings us back.
 		_, err := r.cancel(ctx, pr)
 		return err
 	}

@@ -44,12 +44,13 @@ const EventReasonPipelineRunPruned = "PipelineRunPruned"
 // pruneAt is when retention may delete the finished run's PipelineRun: its
 // outcome's retention after the later of its end and, with auditing on, the
 // acknowledgement of its whole audit record. ok is false while it is kept:
-// retention off for its outcome, not finished, already pruned, audit not yet
-// acknowledged, or refused by DataStorage for good (never pruned: the
-// PipelineRun is then the only record left).
+// retention off for its outcome, not finished, already pruned, no UID
+// recorded, audit not yet acknowledged, or refused by DataStorage for good
+// (never pruned: the PipelineRun is then the only record left).
 func pruneAt(we *wfev1.WorkflowExecution, retain Retention, auditing bool) (time.Time, bool) {
-	complete := we.Condition(wfev1.ConditionTektonPipelineComplete)
-	if complete == nil || complete.Status == metav1.ConditionUnknown || we.Status.PipelineRunRef == nil ||
+	complete, ref := we.Condition(wfev1.ConditionTektonPipelineComplete), we.Status.PipelineRunRef
+	// Without its UID (recorded before v0.2.0) the run is never deleted by name alone.
+	if complete == nil || complete.Status == metav1.ConditionUnknown || ref == nil || ref.UID == "" ||
 		we.Status.PipelineRunPrunedAt != nil {
 		return time.Time{}, false
 	}
@@ -75,16 +76,17 @@ func pruneAt(we *wfev1.WorkflowExecution, retain Retention, auditing bool) (time
 
 // prune deletes the PipelineRun of a finished run whose retention has passed
 // and records when in desired; it returns how long until one still kept is
-// due. Only the PipelineRun of the recorded UID is deleted; Kubernetes'
-// garbage collector removes its TaskRuns and their pods.
-func (r *Reconciler) prune(ctx context.Context, desired *wfev1.WorkflowExecution) (time.Duration, error) {
+// due, and whether it deleted one (it may be gone already). Only the
+// PipelineRun of the recorded UID is deleted; Kubernetes' garbage collector
+// removes its TaskRuns and their pods.
+func (r *Reconciler) prune(ctx context.Context, desired *wfev1.WorkflowExecution) (time.Duration, bool, error) {
 	at, ok := pruneAt(desired, r.Retention, r.Audit != nil)
 	if !ok {
-		return 0, nil
+		return 0, false, nil
 	}
 	now := r.now()
 	if wait := at.Sub(now.Time); wait > 0 {
-		return wait, nil
+		return wait, false, nil
 	}
 	ref := desired.Status.PipelineRunRef
 	ns := ref.Namespace
@@ -92,21 +94,21 @@ func (r *Reconciler) prune(ctx context.Context, desired *wfev1.WorkflowExecution
 		ns = desired.Namespace
 	}
 	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ref.Name}}
-	opts := []client.DeleteOption{client.PropagationPolicy(metav1.DeletePropagationBackground)}
-	if ref.UID != "" {
-		opts = append(opts, client.Preconditions{UID: &ref.UID})
-	}
-	// Gone already, or another under its name (UID precondition): ours is gone.
-	if err := r.Client.Delete(ctx, pr, opts...); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		return 0, fmt.Errorf("prune PipelineRun %s/%s: %w", ns, ref.Name, err)
+	err := r.Client.Delete(ctx, pr, client.PropagationPolicy(metav1.DeletePropagationBackground), client.Preconditions{UID: &ref.UID})
+	// Gone already, or another under its name (the UID precondition): ours is gone.
+	gone := apierrors.IsNotFound(err) || apierrors.IsConflict(err)
+	if err != nil && !gone {
+		return 0, false, fmt.Errorf("prune PipelineRun %s/%s: %w", ns, ref.Name, err)
 	}
 	desired.Status.PipelineRunPrunedAt = &now
-	return 0, nil
+	return 0, !gone, nil
 }
 
-// recordPruned tells a prune that landed: a counter and an Event.
-func (r *Reconciler) recordPruned(before, after *wfev1.WorkflowExecution) {
-	if before.Status.PipelineRunPrunedAt != nil || after.Status.PipelineRunPrunedAt == nil {
+// recordPruned tells a prune that deleted a PipelineRun and landed: a
+// counter and an Event. One already gone (deleted by someone, or by this
+// prune before a status write that lost) is only recorded in the status.
+func (r *Reconciler) recordPruned(before, after *wfev1.WorkflowExecution, deleted bool) {
+	if !deleted || before.Status.PipelineRunPrunedAt != nil || after.Status.PipelineRunPrunedAt == nil {
 		return
 	}
 	outcome, keep := outcomeFailed, r.Retention.Failed

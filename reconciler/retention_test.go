@@ -77,6 +77,11 @@ func TestRetentionCountsFromTheLaterOfTheEndAndTheAcknowledgedAudit(t *testing.T
 			we.Status.PipelineRunPrunedAt = &metav1.Time{Time: t0}
 			return we
 		}(), retain, true, time.Time{}},
+		{"a run whose PipelineRun's UID was never recorded is not deleted by name alone", func() *wfev1.WorkflowExecution {
+			we := finished(metav1.ConditionTrue, metav1.ConditionTrue, 0)
+			we.Status.PipelineRunRef.UID = ""
+			return we
+		}(), retain, true, time.Time{}},
 		{"a run without a PipelineRun has none to prune", func() *wfev1.WorkflowExecution {
 			we := finished(metav1.ConditionFalse, metav1.ConditionTrue, 0)
 			we.Status.PipelineRunRef = nil

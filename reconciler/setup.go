@@ -137,7 +137,8 @@ func TrimPipelineRun(obj any) (any, error) {
 	}
 	pr.Labels = labels
 	pr.Namespace = intern(pr.Namespace)
-	pr.Spec = tektonv1.PipelineRunSpec{}
+	// Of the spec only whether it was cancelled: a cancel is asked once.
+	pr.Spec = tektonv1.PipelineRunSpec{Status: pr.Spec.Status}
 	st := &pr.Status
 	// Of the resolved Pipeline only the task order stays: failureDetails
 	// names the failed task's position in it.

@@ -104,6 +104,12 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			assert.Equal(t, &tektonv1.PipelineSpec{Tasks: []tektonv1.PipelineTask{{Name: "t0"}, {Name: "t1"}, {Name: "t2"}},
 				Finally: []tektonv1.PipelineTask{{Name: "notify"}}}, trimmed.Status.PipelineSpec, "only the task order stays")
 			assert.Nil(t, trimmed.Spec.PipelineRef)
+			cancelled := full.DeepCopy()
+			cancelled.Spec.Status = tektonv1.PipelineRunSpecStatusCancelled
+			trimmedObj, err = TrimPipelineRun(cancelled)
+			require.NoError(t, err)
+			assert.EqualValues(t, tektonv1.PipelineRunSpecStatusCancelled, trimmedObj.(*tektonv1.PipelineRun).Spec.Status,
+				"a cancel asked once is not asked again")
 		})
 	}
 }

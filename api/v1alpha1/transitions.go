@@ -102,7 +102,8 @@ func (we *WorkflowExecution) CancelRequest() (string, bool) {
 	if by == "" {
 		return "", false
 	}
-	return "Cancelled by " + by + ": " + Truncate(we.Annotations[AnnotationCancelReason], MaxCancelReason), true
+	// The policy bounds the reason in characters; Truncate counts bytes.
+	return "Cancelled by " + by + ": " + Truncate(we.Annotations[AnnotationCancelReason], 4*MaxCancelReason), true
 }
 
 // MarkCancelledBeforeCreation ends an execution whose cancel was requested

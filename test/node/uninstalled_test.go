@@ -194,7 +194,6 @@ const retain = 5 * time.Second
 // pods; the execution-namespace finalizer goes with them.
 func prunedWithItsPods(t *testing.T, we *wfev1.WorkflowExecution) {
 	t.Helper()
-	began := time.Now()
 	got := wetest.WaitFor(t, node.Client, we, time.Minute, func(we *wfev1.WorkflowExecution) bool {
 		return we.Status.PipelineRunPrunedAt != nil && !controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
 	})
@@ -206,9 +205,9 @@ func prunedWithItsPods(t *testing.T, we *wfev1.WorkflowExecution) {
 			node.Client.List(t.Context(), pods, client.InNamespace(runs), selector) == nil && len(pods.Items) == 0 &&
 			apierrors.IsNotFound(node.Client.Get(t.Context(), client.ObjectKey{Namespace: runs, Name: ref.Name}, &tektonv1.PipelineRun{}))
 	}, 2*time.Minute, 500*time.Millisecond, "the PipelineRun of %s, its TaskRuns and pods are gone", we.Name)
-	t.Logf("%s: PipelineRun pruned %s after its acknowledged audit (retention %s), TaskRuns and pods gone %s after that",
+	t.Logf("%s: PipelineRun pruned %s after its acknowledged audit (retention %s); its TaskRuns and pods gone %s after the prune",
 		we.Name, got.Status.PipelineRunPrunedAt.Sub(got.Condition(wfev1.ConditionAuditRecorded).LastTransitionTime.Time), retain,
-		time.Since(began).Round(time.Second))
+		time.Since(got.Status.PipelineRunPrunedAt.Time).Round(time.Second))
 	require.NotNil(t, got.Status.PipelineRunStatus, "the summary stays")
 }
 
