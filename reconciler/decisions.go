@@ -38,7 +38,7 @@ func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, fai
 	if isFinished(we) {
 		return
 	}
-	o := observe(we, pr, failed)
+	o := observationOf(we, pr, failed)
 	setRunSummary(we, o)
 	setRunning(we, o)
 	setComplete(we, o)

@@ -47,7 +47,7 @@ type observation struct {
 	cancel string
 }
 
-func observe(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) observation {
+func observationOf(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) observation {
 	o := observation{pr: pr, name: pr.Namespace + "/" + pr.Name, succeeded: pr.Status.GetCondition(apis.ConditionSucceeded), failed: failed,
 		started: hasStarted(pr) || isTrue(we, wfev1.ConditionTektonPipelineRunning)}
 	if o.succeeded != nil {
