@@ -32,12 +32,8 @@ import (
 // changes nothing.
 func applyPipelineRunDeleted(we *wfev1.WorkflowExecution, now metav1.Time) {
 	name := "unknown"
-	if ref := we.Status.PipelineRunRef; ref != nil {
-		ns := ref.Namespace
-		if ns == "" {
-			ns = we.Namespace
-		}
-		name = ns + "/" + ref.Name
+	if key, ok := we.PipelineRunKey(); ok {
+		name = key.String()
 	}
 	applyPipelineRunGone(we, fmt.Sprintf("Tekton PipelineRun %s was deleted before it finished", name), now)
 }

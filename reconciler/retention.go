@@ -88,17 +88,14 @@ func (r *Reconciler) prune(ctx context.Context, desired *wfev1.WorkflowExecution
 	if wait := at.Sub(now.Time); wait > 0 {
 		return wait, false, nil
 	}
+	key, _ := desired.PipelineRunKey() // pruneAt: recorded
 	ref := desired.Status.PipelineRunRef
-	ns := ref.Namespace
-	if ns == "" {
-		ns = desired.Namespace
-	}
-	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ref.Name}}
+	pr := &tektonv1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 	err := r.Client.Delete(ctx, pr, client.PropagationPolicy(metav1.DeletePropagationBackground), client.Preconditions{UID: &ref.UID})
 	// Gone already, or another under its name (the UID precondition): ours is gone.
 	gone := apierrors.IsNotFound(err) || apierrors.IsConflict(err)
 	if err != nil && !gone {
-		return 0, false, fmt.Errorf("prune PipelineRun %s/%s: %w", ns, ref.Name, err)
+		return 0, false, fmt.Errorf("prune PipelineRun %s: %w", key, err)
 	}
 	desired.Status.PipelineRunPrunedAt = &now
 	return 0, !gone, nil

@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "k8s.io/apimachinery/pkg/types"
+
 // Kind is the WorkflowExecution kind.
 const Kind = "WorkflowExecution"
 
@@ -75,3 +77,18 @@ const (
 	// started. A WorkflowExecution that recorded it is not audited again.
 	AuditEventWorkflowStarted = "workflowexecution.workflow.started"
 )
+
+// PipelineRunKey is where the recorded PipelineRun lives (the
+// WorkflowExecution's namespace unless the reference names another); ok is
+// false before one is recorded.
+func (we *WorkflowExecution) PipelineRunKey() (types.NamespacedName, bool) {
+	ref := we.Status.PipelineRunRef
+	if ref == nil {
+		return types.NamespacedName{}, false
+	}
+	ns := ref.Namespace
+	if ns == "" {
+		ns = we.Namespace
+	}
+	return types.NamespacedName{Namespace: ns, Name: ref.Name}, true
+}

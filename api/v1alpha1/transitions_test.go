@@ -128,3 +128,16 @@ func inVocabulary(c metav1.Condition) bool {
 	}
 	return false
 }
+
+func TestThePipelineRunKeyDefaultsToTheExecutionsNamespace(t *testing.T) {
+	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "restart"}}
+	_, ok := we.PipelineRunKey()
+	assert.False(t, ok, "none recorded yet")
+	we.MarkPipelineCreated(wfev1.PipelineRunReference{Name: "restart-1a2b"}, "created")
+	key, ok := we.PipelineRunKey()
+	assert.True(t, ok)
+	assert.Equal(t, "team-a/restart-1a2b", key.String())
+	we.MarkPipelineCreated(wfev1.PipelineRunReference{Name: "restart-1a2b", Namespace: "runs"}, "created")
+	key, _ = we.PipelineRunKey()
+	assert.Equal(t, "runs/restart-1a2b", key.String())
+}

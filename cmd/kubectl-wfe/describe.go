@@ -47,13 +47,10 @@ func describe(ctx context.Context, c client.Client, key client.ObjectKey, now ti
 	var note string
 	if ref, at := we.Status.PipelineRunRef, we.Status.PipelineRunPrunedAt; ref != nil && at != nil {
 		note = fmt.Sprintf("PipelineRun %s pruned at %s (retention), with its TaskRuns and pods", ref.Name, at.UTC().Format(time.RFC3339))
-	} else if ref != nil {
-		ns := ref.Namespace
-		if ns == "" {
-			ns = we.Namespace
-		}
+	} else if key, ok := we.PipelineRunKey(); ok {
+		ns := key.Namespace
 		got := &tektonv1.PipelineRun{}
-		switch err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, got); {
+		switch err := c.Get(ctx, key, got); {
 		case err == nil && (ref.UID == "" || got.UID == ref.UID):
 			pr = got
 			list := &tektonv1.TaskRunList{}

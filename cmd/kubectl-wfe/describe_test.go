@@ -90,8 +90,7 @@ func TestTheTreeSaysWhatItCannotShow(t *testing.T) {
 
 func pluginScheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	require.NoError(t, wfev1.AddToScheme(scheme))
-	require.NoError(t, tektonv1.AddToScheme(scheme))
+	scheme, err := newScheme()
+	require.NoError(t, err)
 	return scheme
 }

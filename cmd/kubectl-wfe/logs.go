@@ -76,18 +76,15 @@ func failedRun(ctx context.Context, c client.Client, key client.ObjectKey) (*wfe
 		return nil, nil, fmt.Sprintf("PipelineRun %s of workflowexecution/%s was pruned at %s (retention): its TaskRuns, pods and logs went with it "+
 			"(the failure stays in the WorkflowExecution's status: kubectl wfe describe %s)", ref.Name, key.Name, at.UTC().Format(time.RFC3339), key.Name)
 	}
-	ns := ref.Namespace
-	if ns == "" {
-		ns = we.Namespace
-	}
+	prKey, _ := we.PipelineRunKey()
 	pr := &tektonv1.PipelineRun{}
-	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, pr)
+	err := c.Get(ctx, prKey, pr)
 	switch {
 	case apierrors.IsNotFound(err) || (err == nil && ref.UID != "" && pr.UID != ref.UID):
-		return nil, nil, fmt.Sprintf("PipelineRun %s/%s of workflowexecution/%s was pruned or deleted: its TaskRuns, pods and logs went with it "+
-			"(the failure stays in the WorkflowExecution's status: kubectl wfe describe %s)", ns, ref.Name, key.Name, key.Name)
+		return nil, nil, fmt.Sprintf("PipelineRun %s of workflowexecution/%s was pruned or deleted: its TaskRuns, pods and logs went with it "+
+			"(the failure stays in the WorkflowExecution's status: kubectl wfe describe %s)", prKey, key.Name, key.Name)
 	case err != nil:
-		return nil, nil, fmt.Sprintf("get PipelineRun %s/%s: %v", ns, ref.Name, err)
+		return nil, nil, fmt.Sprintf("get PipelineRun %s: %v", prKey, err)
 	}
 	return we, pr, ""
 }

@@ -54,11 +54,9 @@ func subcommand(ctx context.Context, config *genericclioptions.ConfigFlags, name
 	if err != nil {
 		return exitError, err.Error()
 	}
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{wfev1.AddToScheme, tektonv1.AddToScheme} {
-		if err := add(scheme); err != nil {
-			return exitError, err.Error()
-		}
+	scheme, err := newScheme()
+	if err != nil {
+		return exitError, err.Error()
 	}
 	c, err := client.NewWithWatch(rest, client.Options{Scheme: scheme})
 	if err != nil {
@@ -76,6 +74,17 @@ func subcommand(ctx context.Context, config *genericclioptions.ConfigFlags, name
 	default:
 		return wait(ctx, c, key)
 	}
+}
+
+// newScheme knows the kinds the plugin reads: ours and Tekton's.
+func newScheme() (*runtime.Scheme, error) {
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{wfev1.AddToScheme, tektonv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return nil, err
+		}
+	}
+	return scheme, nil
 }
 
 // apiserverLogs reads a container's log through the apiserver, at most 10 MiB.

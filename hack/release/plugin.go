@@ -62,34 +62,34 @@ func writePluginArchive(b pluginBinary, license []byte, path string, o options) 
 		return err
 	}
 	if err := checkExecutable(data, b.os, b.arch); err != nil {
-		return fmt.Errorf("%s: %w", b.path, err)
+		return fmt.Errorf("%s %w", b.path, err)
 	}
 	return writeArchive(path, []entry{{name: "kubectl-" + pluginName, data: data, mode: 0o755}, {name: "LICENSE", data: license}}, o.mtime, true)
 }
 
 // checkExecutable says whether data is a 64-bit executable for goos/arch
-// (ELF on linux, Mach-O on darwin).
+// (ELF on linux, Mach-O on darwin); its error reads after the file's name.
 func checkExecutable(data []byte, goos, arch string) error {
 	switch goos {
 	case "linux":
 		f, err := elf.NewFile(bytes.NewReader(data))
 		if err != nil {
-			return fmt.Errorf("no ELF: %w", err)
+			return fmt.Errorf("is no ELF: %w", err)
 		}
 		if want, ok := machines[arch]; !ok || f.Machine != want || f.Class != elf.ELFCLASS64 {
-			return fmt.Errorf("a %v %v binary, not linux/%s", f.Class, f.Machine, arch)
+			return fmt.Errorf("is a %v %v binary, not linux/%s", f.Class, f.Machine, arch)
 		}
 	case "darwin":
 		f, err := macho.NewFile(bytes.NewReader(data))
 		if err != nil {
-			return fmt.Errorf("no Mach-O: %w", err)
+			return fmt.Errorf("is no Mach-O: %w", err)
 		}
 		want := map[string]macho.Cpu{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}
 		if cpu, ok := want[arch]; !ok || f.Cpu != cpu {
-			return fmt.Errorf("a %v binary, not darwin/%s", f.Cpu, arch)
+			return fmt.Errorf("is a %v binary, not darwin/%s", f.Cpu, arch)
 		}
 	default:
-		return fmt.Errorf("no release for %s", goos)
+		return fmt.Errorf("is for %s, which has no release", goos)
 	}
 	return nil
 }

@@ -18,7 +18,6 @@ package main
 
 import (
 	"archive/tar"
-	"bytes"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -112,13 +111,8 @@ func checkBinary(img v1.Image, platform, arch string) error {
 	if err != nil {
 		return fmt.Errorf("the %s entry: %w", platform, err)
 	}
-	f, err := elf.NewFile(bytes.NewReader(binary))
-	if err != nil {
-		return fmt.Errorf("the %s entry's /%s is no ELF: %w", platform, managerPath, err)
-	}
-	want, known := machines[arch]
-	if !known || f.Machine != want || f.Class != elf.ELFCLASS64 {
-		return fmt.Errorf("the %s entry's /%s is a %v %v binary", platform, managerPath, f.Class, f.Machine)
+	if err := checkExecutable(binary, "linux", arch); err != nil {
+		return fmt.Errorf("the %s entry's /%s %w", platform, managerPath, err)
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ package wiring
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,4 +48,16 @@ func TestRetentionIsOffByDefaultAndTakesDurationsPerOutcome(t *testing.T) {
 
 	_, err = parse("--retain-failed=-1s")
 	assert.EqualError(t, err, "--retain-succeeded and --retain-failed must be 0 (keep) or positive")
+}
+
+// docs/flags.md is the operator's list of the manager's flags: a flag bound
+// without its row there fails here.
+func TestEveryFlagIsInTheFlagsReference(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "flags.md"))
+	require.NoError(t, err)
+	fs := flag.NewFlagSet("wfe-conditions", flag.ContinueOnError)
+	(&Options{}).BindFlags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		assert.True(t, strings.Contains(string(doc), "`--"+f.Name+"`"), "docs/flags.md documents --%s", f.Name)
+	})
 }
