@@ -30,15 +30,16 @@ import (
 
 // applyPipelineRun brings the WorkflowExecution's status in line with its
 // PipelineRun, one decision per condition (in the manner of Cluster API's
-// status files). failed names the failed task, when the caller looked it up.
+// status files). failed names the failed task, and wait why a task of a
+// running one waits, when the caller looked them up.
 // Conditions never regress: TektonPipelineRunning stays True once True, and
 // a finished TektonPipelineComplete stays as it is.
-func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) {
+func applyPipelineRun(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure, wait *taskWait) {
 	applyCreated(we, pr.Namespace, pr.Name, pr.UID)
 	if isFinished(we) {
 		return
 	}
-	o := observationOf(we, pr, failed)
+	o := observationOf(we, pr, failed, wait)
 	setRunSummary(we, o)
 	setRunning(we, o)
 	setComplete(we, o)
@@ -56,10 +57,13 @@ func setRunSummary(we *wfev1.WorkflowExecution, o observation) {
 	}
 }
 
-// setRunning decides TektonPipelineRunning: started (with its progress), or
-// failed to start once the run ended without starting; Unknown until then.
+// setRunning decides TektonPipelineRunning: started (with its progress and
+// why a task waits), or failed to start once the run ended without starting;
+// Unknown until then.
 func setRunning(we *wfev1.WorkflowExecution, o observation) {
 	switch {
+	case o.started && !o.finished() && o.wait != nil:
+		we.MarkStarted(wfev1.WithWaiting(progress(o.pr, o.completed, o.total, o.counted), o.wait.Cause, o.wait.Detail))
 	case o.started && !o.finished():
 		we.MarkStarted(progress(o.pr, o.completed, o.total, o.counted))
 	case o.started && o.counted:

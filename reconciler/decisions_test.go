@@ -38,20 +38,20 @@ func TestEachConditionIsDecidedOnItsOwnFromTheObservation(t *testing.T) {
 		phase             wfev1.Phase
 	}{
 		{"a run Tekton has not reported on is pending and not started",
-			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil),
+			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil, nil),
 			"", "Unknown/Pending", wfev1.PhasePending},
 		{"a started run is running",
-			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil),
+			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil, nil),
 			"True/PipelineStarted", "Unknown/PipelineRunning", wfev1.PhaseRunning},
 		{"a run that succeeded started and succeeded",
-			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil),
+			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil, nil),
 			"True/PipelineStarted", "True/PipelineSucceeded", wfev1.PhaseCompleted},
 		{"a run that ended before starting failed to start and failed",
-			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil),
+			observationOf(&wfev1.WorkflowExecution{}, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil, nil),
 			"False/PipelineFailedToStart", "False/PipelineFailed", wfev1.PhaseFailed},
 		{"a run the WorkflowExecution saw start counts as started even if Tekton's record no longer shows it",
 			observationOf(func() *wfev1.WorkflowExecution { we := &wfev1.WorkflowExecution{}; we.MarkStarted("p"); return we }(),
-				pipelineRun(corev1.ConditionFalse, "Cancelled", "", finished), nil),
+				pipelineRun(corev1.ConditionFalse, "Cancelled", "", finished), nil, nil),
 			"True/PipelineStarted", "False/PipelineCancelled", wfev1.PhaseFailed},
 	}
 	for _, tt := range tests {
@@ -85,7 +85,7 @@ func TestACancelRequestedThroughTheAnnotationsNamesWhoAndWhy(t *testing.T) {
 	we.MarkStarted("p")
 	// Tekton cancelled its TaskRun too: the lookup finds it "failed".
 	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished),
-		&taskFailure{Name: "wait", Reason: "TaskRunCancelled", Message: "TaskRun was cancelled"})
+		&taskFailure{Name: "wait", Reason: "TaskRunCancelled", Message: "TaskRun was cancelled"}, nil)
 	complete := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Equal(t, "False/PipelineCancelled", statusReason(we, wfev1.ConditionTektonPipelineComplete))
 	assert.True(t, strings.HasPrefix(complete.Message, "Cancelled by alice: superseded by rr-2; Tekton PipelineRun "), complete.Message)
@@ -94,7 +94,7 @@ func TestACancelRequestedThroughTheAnnotationsNamesWhoAndWhy(t *testing.T) {
 
 	someoneElse := &wfev1.WorkflowExecution{}
 	someoneElse.MarkStarted("p")
-	applyPipelineRun(someoneElse, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished), nil)
+	applyPipelineRun(someoneElse, pipelineRun(corev1.ConditionFalse, "Cancelled", `PipelineRun "x" was cancelled`, started, finished), nil, nil)
 	assert.NotContains(t, someoneElse.Condition(wfev1.ConditionTektonPipelineComplete).Message, "Cancelled by",
 		"a cancel on the PipelineRun itself names no requester")
 

@@ -50,7 +50,7 @@ func FuzzApplyPipelineRun(f *testing.F) {
 				opts = append(opts, withChildren("t"))
 			}
 			pr := pipelineRun(corev1.ConditionStatus(obs.status), obs.reason, obs.msg, opts...)
-			applyPipelineRun(we, pr, nil)
+			applyPipelineRun(we, pr, nil, nil)
 			checkInvariants(t, prev, we)
 			prev = we.DeepCopy()
 		}
@@ -101,7 +101,7 @@ func FuzzTheStatusIsValidAgainstTheCRD(f *testing.F) {
 			code := int32(3)
 			failure = &taskFailure{Name: task, Step: step, ExitCode: &code, Reason: taskReason, Message: taskMessage}
 		}
-		applyPipelineRun(we, pr, failure)
+		applyPipelineRun(we, pr, failure, nil)
 		due := []string{wfev1.AuditEventStarted, wfev1.AuditEventCompleted}
 		c := auditCondition(true, due, due[:1], auditDelivery{queued: true, err: deliveryErr, final: final})
 		we.SetAuditRecorded(c.Status, c.Reason, c.Message)

@@ -166,7 +166,7 @@ func TestEveryTektonReasonMapsToOneRow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			we := initialWE()
-			applyPipelineRun(we, tt.pr, nil)
+			applyPipelineRun(we, tt.pr, nil, nil)
 			created := we.Condition(wfev1.ConditionTektonPipelineCreated)
 			assert.Equal(t, T, created.Status)
 			assert.Equal(t, "Tekton PipelineRun ns/pr created", created.Message)
@@ -196,7 +196,7 @@ func TestProgressShowsTheRunningTaskAndCounts(t *testing.T) {
 	we := initialWE()
 	pr := pipelineRun(corev1.ConditionUnknown, "Running", "Tasks Completed: 1 (Failed: 0, Cancelled 0), Incomplete: 2, Skipped: 0",
 		started, withChildren("build", "test"))
-	applyPipelineRun(we, pr, nil)
+	applyPipelineRun(we, pr, nil, nil)
 	assert.Equal(t, "Tekton PipelineRun ns/pr is executing task test (1 of 3 complete)", we.Condition(wfev1.ConditionTektonPipelineRunning).Message)
 	assert.Equal(t, &wfev1.PipelineRunStatusSummary{Status: U, Reason: "Running", Message: pr.Status.GetCondition(apis.ConditionSucceeded).Message,
 		CompletedTasks: 1, TotalTasks: 3}, we.Status.PipelineRunStatus)
@@ -209,7 +209,7 @@ func TestAFailureNamesTheFailedTaskAndKeepsTimes(t *testing.T) {
 	code := int32(1)
 	pr := pipelineRun(corev1.ConditionFalse, "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0", started, finished,
 		withChildren("build", "deploy"), withPipeline([]string{"lint", "build", "deploy"}, []string{"notify"}))
-	applyPipelineRun(we, pr, &taskFailure{Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"})
+	applyPipelineRun(we, pr, &taskFailure{Name: "deploy", Step: "apply", ExitCode: &code, Reason: "Failed", Message: "step apply exited 1"}, nil)
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Contains(t, c.Message, "failed task: deploy")
 	assert.Contains(t, c.Message, "Failed: Tasks Completed: 2 (Failed: 1")
@@ -228,15 +228,15 @@ func TestAFailureNamesTheFailedTaskAndKeepsTimes(t *testing.T) {
 
 func TestConditionsNeverRegress(t *testing.T) {
 	we := initialWE()
-	applyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "Running", "", started, withChildren("a")), nil, nil)
 	// A stale or odd later observation does not undo the start.
-	applyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionUnknown, "PipelineRunPending", ""), nil, nil)
 	assert.Equal(t, T, we.Condition(wfev1.ConditionTektonPipelineRunning).Status)
-	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionFalse, "CouldntGetPipeline", "", finished), nil, nil)
 	assert.Equal(t, T, we.Condition(wfev1.ConditionTektonPipelineRunning).Status, "Running stays True after it finishes")
 	assert.Equal(t, F, we.Condition(wfev1.ConditionTektonPipelineComplete).Status)
 	// Once finished, nothing changes it.
-	applyPipelineRun(we, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil)
+	applyPipelineRun(we, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil, nil)
 	assert.Equal(t, F, we.Condition(wfev1.ConditionTektonPipelineComplete).Status)
 	applyPipelineRunDeleted(we, t1)
 	assert.Equal(t, wfev1.ReasonPipelineFailed, we.Condition(wfev1.ConditionTektonPipelineComplete).Reason)
@@ -255,7 +255,7 @@ func TestAPipelineRunDeletedWhileUnfinishedFailsTheExecution(t *testing.T) {
 	assert.Equal(t, &t1, we.Status.CompletionTime)
 
 	done := initialWE()
-	applyPipelineRun(done, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil)
+	applyPipelineRun(done, pipelineRun(corev1.ConditionTrue, "Succeeded", "", started, finished), nil, nil)
 	before := done.DeepCopy()
 	applyPipelineRunDeleted(done, t1)
 	assert.Equal(t, before, done, "deleted after finishing changes nothing")
@@ -283,7 +283,7 @@ func TestAHugeTektonMessageIsBoundedAndTheFailedTaskStillNamed(t *testing.T) {
 	huge := strings.Repeat("ü", 20_000) // 40,000 bytes: Tekton's CRD does not bound messages
 	we := initialWE()
 	pr := pipelineRun(corev1.ConditionFalse, "Failed", huge, started, finished, withChildren("build", "deploy"))
-	applyPipelineRun(we, pr, &taskFailure{Name: "deploy", Step: "apply", Reason: "Failed", Message: huge})
+	applyPipelineRun(we, pr, &taskFailure{Name: "deploy", Step: "apply", Reason: "Failed", Message: huge}, nil)
 
 	c := we.Condition(wfev1.ConditionTektonPipelineComplete)
 	assert.Equal(t, metav1.ConditionFalse, c.Status)

@@ -107,6 +107,10 @@ var (
 		Name: "wfe_pipelineruns_pruned_total",
 		Help: "PipelineRuns of finished runs deleted by retention (--retain-succeeded, --retain-failed), by outcome (succeeded, failed).",
 	}, []string{"outcome"})
+	metricWaiting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wfe_executions_waiting",
+		Help: "Running WorkflowExecutions whose task has waited over 10 s to begin executing, by cause (ImagePull, Unschedulable, Quota, Mount, Other); set by the leader.",
+	}, []string{"cause"})
 	metricEventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wfe_events_dropped_total",
 		Help: "Kubernetes Events not recorded, by cause: queue_full (the bounded queue was full) or send_failed (three sends failed).",
@@ -115,7 +119,7 @@ var (
 
 func init() {
 	metrics.Registry.MustRegister(metricFinished, metricPipelineRunLatency, metricInitialLatency, metricOverdue, metricInFlight, metricOldestUnaudited,
-		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart, metricAbandoned, metricPruned)
+		metricStatusRefused, metricStatusConflicts, metricEventsDropped, metricDuration, metricTimeToStart, metricAbandoned, metricPruned, metricWaiting)
 	// Every series that can exist starts at 0, so that rate() sees its first increase.
 	for _, r := range finishedReasons {
 		metricFinished.WithLabelValues(outcomeOf(r), r)
@@ -125,6 +129,9 @@ func init() {
 	metricAbandoned.WithLabelValues(abandonGraceExpired)
 	metricPruned.WithLabelValues(outcomeSucceeded)
 	metricPruned.WithLabelValues(outcomeFailed)
+	for _, c := range wfev1.WaitingCauses {
+		metricWaiting.WithLabelValues(string(c))
+	}
 	// The refusals a status write meets in practice: an admission policy or
 	// webhook (Forbidden), the CRD's schema (Invalid).
 	metricStatusRefused.WithLabelValues(string(metav1.StatusReasonForbidden))

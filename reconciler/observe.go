@@ -43,12 +43,14 @@ type observation struct {
 	counted          bool
 	// failed names the failed task, when the caller looked it up.
 	failed *taskFailure
+	// wait says why a task of the running run waits, when one does.
+	wait *taskWait
 	// cancel says who asked to cancel the run and why ("" when nobody did).
 	cancel string
 }
 
-func observationOf(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure) observation {
-	o := observation{pr: pr, name: pr.Namespace + "/" + pr.Name, succeeded: pr.Status.GetCondition(apis.ConditionSucceeded), failed: failed,
+func observationOf(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, failed *taskFailure, wait *taskWait) observation {
+	o := observation{pr: pr, name: pr.Namespace + "/" + pr.Name, succeeded: pr.Status.GetCondition(apis.ConditionSucceeded), failed: failed, wait: wait,
 		started: hasStarted(pr) || isTrue(we, wfev1.ConditionTektonPipelineRunning)}
 	if o.succeeded != nil {
 		o.completed, o.total, o.counted = taskCounts(o.succeeded.Message)

@@ -70,6 +70,7 @@ type Reconciler struct {
 
 	written writes
 	refused refusals
+	waits   waits
 	// pipelineRunSeen and created start the two latency measurements.
 	pipelineRunSeen seen
 	created         seen
@@ -98,6 +99,7 @@ func (r *Reconciler) policy(ctx context.Context) (wfev1.ExecutionPolicy, error) 
 func (r *Reconciler) forget(key types.NamespacedName) {
 	r.written.forget(key)
 	r.refused.forget(key)
+	r.waits.forget(key)
 	r.pipelineRunSeen.forget(key)
 	r.created.forget(key)
 }
@@ -211,7 +213,7 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 		return ctrl.Result{}, retryErr
 	}
 	if res.RequeueAfter == 0 {
-		res.RequeueAfter = minPositive(auditRetry, pruneWait)
+		res.RequeueAfter = minPositive(minPositive(auditRetry, pruneWait), r.waits.recheckIn(key, r.now().Time))
 	}
 	return res, nil
 }
@@ -349,11 +351,20 @@ func (r *Reconciler) pipelineRun(ctx context.Context, we *wfev1.WorkflowExecutio
 	return pr, nil
 }
 
-// readPipelineRun looks up the failed task of a failed run (a TaskRun read),
-// then applies what the PipelineRun says with the pure applyPipelineRun.
+// readPipelineRun looks up the failed task of a failed run, or why a task of
+// a running one waits (TaskRun reads), then applies what the PipelineRun says
+// with the pure applyPipelineRun.
 func (r *Reconciler) readPipelineRun(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) {
 	var failed *taskFailure
-	if c := pr.Status.GetCondition("Succeeded"); c != nil && c.IsFalse() && !isFinished(we) {
+	var wait *taskWait
+	key := client.ObjectKeyFromObject(we)
+	c := pr.Status.GetCondition("Succeeded")
+	if c != nil && c.IsUnknown() && len(pr.Status.ChildReferences) > 0 && !isFinished(we) {
+		wait = r.waitingOf(ctx, key, pr)
+	} else {
+		r.waits.forget(key)
+	}
+	if c != nil && c.IsFalse() && !isFinished(we) {
 		var err error
 		if failed, err = r.failedTask(ctx, pr); err != nil {
 			// The failure is reported without the task's name rather than delayed;
@@ -361,7 +372,7 @@ func (r *Reconciler) readPipelineRun(ctx context.Context, we *wfev1.WorkflowExec
 			log.FromContext(ctx).V(1).Info("could not look up the failed task", "pipelineRun", pr.Name, "error", err.Error())
 		}
 	}
-	applyPipelineRun(we, pr, failed)
+	applyPipelineRun(we, pr, failed, wait)
 }
 
 // checkRun is the admission rules on where and what runs, in the same order,
@@ -430,7 +441,7 @@ func (r *Reconciler) createPipelineRun(ctx context.Context, we *wfev1.WorkflowEx
 	}
 	// The new PipelineRun has no status yet; apply it now so the next visit,
 	// which sees the same, has nothing to write.
-	applyPipelineRun(we, pr, nil)
+	applyPipelineRun(we, pr, nil, nil)
 	return nil
 }
 

@@ -84,8 +84,8 @@ func TestTrimmingAPipelineRunChangesNoDecision(t *testing.T) {
 			if tt.status == corev1.ConditionFalse {
 				failure = &taskFailure{Name: "t1", Reason: "Failed"}
 			}
-			applyPipelineRun(fromFull, full, failure)
-			applyPipelineRun(fromTrimmed, trimmed, failure)
+			applyPipelineRun(fromFull, full, failure, nil)
+			applyPipelineRun(fromTrimmed, trimmed, failure, nil)
 			for _, we := range []*wfev1.WorkflowExecution{fromFull, fromTrimmed} {
 				for i := range we.Status.Conditions {
 					we.Status.Conditions[i].LastTransitionTime = metav1.Time{} // the clock, not the input

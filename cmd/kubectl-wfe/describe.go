@@ -95,6 +95,11 @@ func tree(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, taskRuns []tekt
 		}
 		lines = append(lines, line)
 	}
+	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil {
+		if cause, detail, ok := wfev1.WaitingOf(c.Message); ok {
+			lines = append(lines, fmt.Sprintf("waiting: %s: %s", cause, oneLine(detail)))
+		}
+	}
 	if fd := we.Status.FailureDetails; fd != nil {
 		lines = append(lines, fmt.Sprintf("failure: %s, %s", fd.Reason, oneLine(fd.Message)))
 	}

@@ -94,3 +94,13 @@ func pluginScheme(t *testing.T) *runtime.Scheme {
 	require.NoError(t, err)
 	return scheme
 }
+
+func TestTheTreeNamesWhyARunningTaskWaits(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	we := &wfev1.WorkflowExecution{ObjectMeta: metav1.ObjectMeta{Namespace: "n", Name: "stuck", CreationTimestamp: metav1.NewTime(now.Add(-time.Minute))}}
+	we.MarkStarted(wfev1.WithWaiting("Tekton PipelineRun n/pr is executing task build (0 of 1 complete)", wfev1.WaitingImagePull,
+		`task build: image "127.0.0.1:1/missing:v1" cannot be pulled`))
+	assert.Contains(t, tree(we, nil, nil, "", now), "\n├─ waiting: ImagePull: task build: image \"127.0.0.1:1/missing:v1\" cannot be pulled\n")
+	we.MarkStarted("Tekton PipelineRun n/pr is executing task build (0 of 1 complete)")
+	assert.NotContains(t, tree(we, nil, nil, "", now), "waiting:", "a run whose tasks execute says no cause")
+}

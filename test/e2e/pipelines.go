@@ -27,7 +27,8 @@ import (
 )
 
 // task is a pipeline task with one script step; outcome "" succeeds, "fail"
-// exits 1, "hang" never finishes.
+// exits 1, "hang" never finishes, "unschedulable" waits for a node until a
+// test binds its pod.
 func task(name, outcome string, after ...string) tektonv1.PipelineTask {
 	meta := tektonv1.PipelineTaskMetadata{}
 	if outcome != "" {
@@ -60,5 +61,6 @@ func Pipelines(namespace string) []*tektonv1.Pipeline {
 		p("build-test-deploy", task("build", ""), task("test", "", "build"), task("deploy", "", "test")),
 		p("deploy-fails", task("build", ""), task("deploy", "fail", "build")),
 		p("never-ends", task("wait", "hang")),
+		p("never-scheduled", task("wait", tekton.OutcomeUnschedulable)),
 	}
 }

@@ -54,6 +54,10 @@ func TestTheExecutionNamespaceOverlayGrantsPipelineRunsThereOnlyAndThatIsEnough(
 	assert.False(t, canI("create", "pipelineruns.tekton.dev", "-n", "team-a"))
 	assert.False(t, canI("watch", "pipelineruns.tekton.dev", "-A"))
 	assert.False(t, canI("get", "taskruns.tekton.dev", "-n", "team-a"))
+	assert.True(t, canI("get", "pods", "-n", "kubernaut-workflows"))
+	assert.True(t, canI("list", "events", "-n", "kubernaut-workflows"))
+	assert.False(t, canI("get", "pods", "-n", "team-a"))
+	assert.False(t, canI("list", "events", "-n", "team-a"))
 
 	cp.StartManager(t)
 	// The webhook records the overlay's execution namespace; there, bundles

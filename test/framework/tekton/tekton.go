@@ -45,8 +45,13 @@ import (
 // Labels and annotations the kwok stages read on a TaskRun's pod; set them on a
 // pipeline task's taskSpec.metadata.
 const (
-	LabelOutcome    = "wfe.test/outcome" // "fail" or "hang"
-	AnnotationDelay = "wfe.test/delay"   // a Go duration, default 500ms
+	LabelOutcome = "wfe.test/outcome" // "fail", "hang" or OutcomeUnschedulable
+	// OutcomeUnschedulable: the pod is not bound; its PodScheduled condition
+	// says what kube-scheduler says of a pod no node has room for
+	// (UnschedulableMessage), until a test binds it (Bind).
+	OutcomeUnschedulable = "unschedulable"
+	UnschedulableMessage = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+	AnnotationDelay      = "wfe.test/delay" // a Go duration, default 500ms
 	// systemNamespace is where Tekton's controller keeps its configuration.
 	systemNamespace = "tekton-pipelines"
 	nodeName        = "kwok-node-0"
@@ -269,17 +274,19 @@ func stagesFile(dir string) (string, error) {
 	return path, os.WriteFile(path, bytes.Join(docs, []byte("\n---\n")), 0o600)
 }
 
-// bindPending binds every unscheduled pod to the kwok node: kwok does not
-// schedule and no kube-scheduler runs.
+// bindPending binds every unscheduled pod to the kwok node, as kube-scheduler
+// would (kwok does not schedule and none runs), except one labelled
+// OutcomeUnschedulable: it is refused in the scheduler's words.
 func bindPending(ctx context.Context, cp *controlplane.ControlPlane) {
 	for ctx.Err() == nil {
 		pods := &corev1.PodList{}
 		if err := cp.Client.List(ctx, pods, client.MatchingFields{"spec.nodeName": ""}); err == nil {
 			for i := range pods.Items {
-				pod := &pods.Items[i]
-				binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name},
-					Target: corev1.ObjectReference{Kind: "Node", Name: nodeName}}
-				_ = cp.Client.SubResource("binding").Create(ctx, pod, binding)
+				if pod := &pods.Items[i]; pod.Labels[LabelOutcome] == OutcomeUnschedulable {
+					refuse(ctx, cp.Client, pod)
+				} else {
+					_ = Bind(ctx, cp.Client, pod)
+				}
 			}
 		}
 		select {
@@ -287,6 +294,25 @@ func bindPending(ctx context.Context, cp *controlplane.ControlPlane) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// Bind binds a pod to the kwok node.
+func Bind(ctx context.Context, c client.Client, pod *corev1.Pod) error {
+	binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name},
+		Target: corev1.ObjectReference{Kind: "Node", Name: nodeName}}
+	return c.SubResource("binding").Create(ctx, pod, binding)
+}
+
+// refuse writes the scheduler's refusal on a pod, once.
+func refuse(ctx context.Context, c client.Client, pod *corev1.Pod) {
+	for _, cond := range pod.Status.Conditions {
+		if cond.Type == corev1.PodScheduled {
+			return
+		}
+	}
+	pod.Status.Conditions = append(pod.Status.Conditions, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+		Reason: corev1.PodReasonUnschedulable, Message: UnschedulableMessage, LastTransitionTime: metav1.Now()})
+	_ = c.Status().Update(ctx, pod)
 }
 
 // waitForLeases waits until Tekton's log says both reconcilers lead.

@@ -1,0 +1,214 @@
+/*
+Copyright 2026 The wfe-conditions Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+)
+
+// waitingAfter is how long a running PipelineRun goes unchanged before its
+// unfinished TaskRuns are read for why they wait, and how often they are read
+// again while one waits. Tekton's PipelineRun does not change while a task
+// waits for its pod, so nothing else brings the run back.
+const waitingAfter = 10 * time.Second
+
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get
+// +kubebuilder:rbac:groups="",resources=events,verbs=list
+
+// waitLook is what the last look at a running PipelineRun's tasks found.
+type waitLook struct {
+	// progress is the PipelineRun's last change the look was for.
+	progress time.Time
+	// next is when to look again; zero: every unfinished task executes, so
+	// not before the PipelineRun changes.
+	next time.Time
+	wait *taskWait
+}
+
+// waits remembers, per running WorkflowExecution, the last look; the
+// wfe_executions_waiting gauge counts them by cause.
+type waits struct {
+	mu   sync.Mutex
+	look map[types.NamespacedName]waitLook
+}
+
+func (w *waits) get(key types.NamespacedName) (waitLook, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l, ok := w.look[key]
+	return l, ok
+}
+
+func (w *waits) set(key types.NamespacedName, l waitLook) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.look == nil {
+		w.look = map[types.NamespacedName]waitLook{}
+	}
+	w.look[key] = l
+	w.count()
+}
+
+func (w *waits) forget(key types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.look[key]; ok {
+		delete(w.look, key)
+		w.count()
+	}
+}
+
+// recheckIn is how long until the next look at key, 0 for none.
+func (w *waits) recheckIn(key types.NamespacedName, now time.Time) time.Duration {
+	l, ok := w.get(key)
+	if !ok || l.next.IsZero() {
+		return 0
+	}
+	return max(l.next.Sub(now), time.Second)
+}
+
+// count sets the gauge; the caller holds mu.
+func (w *waits) count() {
+	by := map[wfev1.WaitingCause]int{}
+	for _, l := range w.look {
+		if l.wait != nil {
+			by[l.wait.Cause]++
+		}
+	}
+	for _, c := range wfev1.WaitingCauses {
+		metricWaiting.WithLabelValues(string(c)).Set(float64(by[c]))
+	}
+}
+
+// lastProgress is when the PipelineRun last changed as Tekton tells it: its
+// Succeeded condition's transition (its message counts the tasks), else its start.
+func lastProgress(pr *tektonv1.PipelineRun) time.Time {
+	t := pr.CreationTimestamp.Time
+	if pr.Status.StartTime != nil && pr.Status.StartTime.After(t) {
+		t = pr.Status.StartTime.Time
+	}
+	if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil && c.LastTransitionTime.Inner.After(t) {
+		t = c.LastTransitionTime.Inner.Time
+	}
+	return t
+}
+
+// waitingOf says why a running PipelineRun's task waits, once it has gone
+// unchanged for waitingAfter: from the last look while that is recent, else
+// from a new one. A healthy run costs one look per change of its PipelineRun
+// that lasts waitingAfter, and no status write.
+func (r *Reconciler) waitingOf(ctx context.Context, key types.NamespacedName, pr *tektonv1.PipelineRun) *taskWait {
+	now, since := r.now().Time, lastProgress(pr)
+	last, ok := r.waits.get(key)
+	if ok && last.progress.Equal(since) && (last.next.IsZero() || now.Before(last.next)) {
+		return last.wait
+	}
+	if now.Sub(since) < waitingAfter {
+		r.waits.set(key, waitLook{progress: since, next: since.Add(waitingAfter)})
+		return nil
+	}
+	w, settled, err := r.lookForWait(ctx, pr, now)
+	if err != nil {
+		// Said again next time rather than dropped on one failed read.
+		log.FromContext(ctx).V(1).Info("could not read why the run waits", "pipelineRun", pr.Name, "error", err.Error())
+		if ok && last.progress.Equal(since) {
+			w = last.wait
+		}
+	}
+	look := waitLook{progress: since, wait: w}
+	if !settled {
+		look.next = now.Add(waitingAfter)
+	}
+	r.waits.set(key, look)
+	return w
+}
+
+// lookForWait reads the PipelineRun's TaskRuns, in its order, for the first
+// that waits over waitingAfter: its condition first, its pod only when Tekton
+// says it is pending or exceeds the node, Events only for a mount. settled
+// says every unfinished TaskRun executes: nothing to look at again until the
+// PipelineRun changes.
+func (r *Reconciler) lookForWait(ctx context.Context, pr *tektonv1.PipelineRun, now time.Time) (w *taskWait, settled bool, err error) {
+	settled = true
+	for _, ref := range pr.Status.ChildReferences {
+		if ref.Kind != "TaskRun" {
+			continue
+		}
+		tr := &tektonv1.TaskRun{}
+		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: pr.Namespace, Name: ref.Name}, tr); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return nil, false, fmt.Errorf("get TaskRun %s/%s: %w", pr.Namespace, ref.Name, err)
+		}
+		c := tr.Status.GetCondition(apis.ConditionSucceeded)
+		if c != nil && c.Status != corev1.ConditionUnknown {
+			continue
+		}
+		if c == nil || c.Reason != tektonv1.TaskRunReasonRunning.String() {
+			settled = false
+		}
+		if now.Sub(tr.CreationTimestamp.Time) < waitingAfter {
+			continue
+		}
+		w, readPod := taskRunWait(ref.PipelineTaskName, tr)
+		if readPod && tr.Status.PodName != "" {
+			if pw, err := r.readPodWait(ctx, ref.PipelineTaskName, pr.Namespace, tr.Status.PodName); err != nil {
+				return w, false, err
+			} else if pw != nil {
+				w = pw
+			}
+		}
+		if w != nil {
+			return w, false, nil
+		}
+	}
+	return nil, settled, nil
+}
+
+// readPodWait reads a pending TaskRun's pod, and its Events when only they can
+// say a volume cannot be mounted.
+func (r *Reconciler) readPodWait(ctx context.Context, task, namespace, name string) (*taskWait, error) {
+	pod := &corev1.Pod{}
+	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, pod); err != nil {
+		return nil, client.IgnoreNotFound(fmt.Errorf("get pod %s/%s: %w", namespace, name, err))
+	}
+	w, readEvents := podWait(task, pod)
+	if !readEvents {
+		return w, nil
+	}
+	events := &corev1.EventList{}
+	if err := r.APIReader.List(ctx, events, client.InNamespace(namespace), client.MatchingFields{
+		"involvedObject.kind": "Pod", "involvedObject.name": name, "involvedObject.uid": string(pod.UID),
+	}); err != nil {
+		return nil, fmt.Errorf("list Events of pod %s/%s: %w", namespace, name, err)
+	}
+	return mountWait(task, events.Items), nil
+}
