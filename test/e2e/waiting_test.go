@@ -42,6 +42,9 @@ func waitsFor(t *testing.T, we *wfev1.WorkflowExecution, created time.Time) (wfe
 	t.Helper()
 	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
 		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
+		if c == nil {
+			return false
+		}
 		_, _, ok := wfev1.WaitingOf(c.Message)
 		return ok
 	})
@@ -138,7 +141,8 @@ func TestALongRunningTaskIsNotCalledWaiting(t *testing.T) {
 	we := wetest.New(ns, "long-running", wetest.Pipeline("never-ends"))
 	require.NoError(t, cp.Client.Create(t.Context(), we))
 	running := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
-		return strings.Contains(we.Condition(wfev1.ConditionTektonPipelineRunning).Message, "executing task")
+		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
+		return c != nil && strings.Contains(c.Message, "executing task")
 	})
 	time.Sleep(15 * time.Second) // past the 10 s after which a waiting task is named
 	got := &wfev1.WorkflowExecution{}

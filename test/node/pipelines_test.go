@@ -18,10 +18,15 @@ package node
 
 import (
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kubernaut.ai/wfe-conditions/test/framework/cluster"
 )
+
+// missingImage is an image no registry serves.
+const missingImage = "127.0.0.1:1/missing:v1"
 
 // step is a real script step in the node's busybox image.
 func step(name, script string) tektonv1.Step {
@@ -56,5 +61,9 @@ func pipelines(namespace string) []*tektonv1.Pipeline {
 			task("report", nil, step("tell", "echo finally ran"))),
 		p("takes-three-seconds", []tektonv1.PipelineTask{task("work", nil, step("do", "echo start\nsleep 3\necho end"))}),
 		p("takes-ten-seconds", []tektonv1.PipelineTask{task("work", nil, step("do", "echo start\nsleep 10\necho end"))}),
+		// Nothing listens on port 1: the image cannot be pulled.
+		p("image-missing", []tektonv1.PipelineTask{task("fetch", nil, tektonv1.Step{Name: "run", Image: missingImage, Script: "#!/bin/sh\necho never"})}),
+		p("too-big", []tektonv1.PipelineTask{task("crunch", nil, tektonv1.Step{Name: "run", Image: cluster.BusyboxImage, Script: "#!/bin/sh\necho never",
+			ComputeResources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1000")}}})}),
 	}
 }
