@@ -43,6 +43,7 @@ type Config struct {
 	Propagations     int           `json:"propagationSamples"`
 	Idle             time.Duration `json:"idle"`
 	Lifecycles       int           `json:"lifecyclesPerPath"`
+	Waiting          int           `json:"waitingWorkflowExecutions"`
 	Throughput       time.Duration `json:"throughputWindow"`
 	InFlight         int           `json:"throughputInFlight"`
 	Scale            int           `json:"scale"`
@@ -68,6 +69,7 @@ func main() {
 	flag.IntVar(&cfg.Propagations, "propagations", 400, "PipelineRun status writes timed for propagation.")
 	flag.DurationVar(&cfg.Idle, "idle", 60*time.Second, "How long the running WorkflowExecutions sit idle.")
 	flag.IntVar(&cfg.Lifecycles, "lifecycles", 100, "Lifecycles counted for write economy, per path (success, failure).")
+	flag.IntVar(&cfg.Waiting, "waiting", 50, "Running WorkflowExecutions whose task waits for its image, for the cost of naming why.")
 	flag.DurationVar(&cfg.Throughput, "throughput", 30*time.Second, "How long full lifecycles run back to back.")
 	flag.IntVar(&cfg.InFlight, "in-flight", 100, "Lifecycles in flight during the throughput figure.")
 	flag.IntVar(&cfg.Scale, "scale", 10000, "WorkflowExecutions (each with its PipelineRun) and unrelated PipelineRuns for the memory figure.")
@@ -80,7 +82,7 @@ func main() {
 		cfg.ManagerEnv = append(cfg.ManagerEnv, v)
 		return nil
 	})
-	flag.Func("only", "Comma-separated steps to run (handlers, admission, unknown, propagation, economy, throughput, memory, tenant); default all.", func(v string) error {
+	flag.Func("only", "Comma-separated steps to run (handlers, admission, unknown, propagation, economy, throughput, memory, tenant, waiting); default all.", func(v string) error {
 		cfg.Only = strings.Split(v, ",")
 		return nil
 	})
@@ -88,7 +90,7 @@ func main() {
 	flag.Parse()
 	if *quick {
 		cfg.AdmissionSamples, cfg.Running, cfg.Propagations, cfg.Idle = 60, 100, 50, 5*time.Second
-		cfg.Lifecycles, cfg.Throughput, cfg.Scale = 10, 5*time.Second, 500
+		cfg.Lifecycles, cfg.Throughput, cfg.Scale, cfg.Waiting = 10, 5*time.Second, 500, 5
 	}
 	env, err := memoryLimitEnv()
 	if err != nil {
@@ -114,6 +116,7 @@ type Results struct {
 	Economy    Economy     `json:"writeEconomy"`
 	Memory     Memory      `json:"memory"`
 	Tenant     Tenant      `json:"tenant"`
+	Waiting    Waiting     `json:"waiting"`
 	Throughput Throughput  `json:"throughput"`
 	// Requests is what kube-apiserver served during each step, by verb and resource.
 	Requests map[string]map[string]float64 `json:"apiRequests"`
@@ -164,6 +167,10 @@ func run(cfg Config) error {
 		{"unknown", "time to Unknown", func(ctx context.Context) (err error) { res.Unknown, err = b.timeToUnknown(ctx, cfg); return }},
 		{"propagation", "propagation and idle", func(ctx context.Context) error { return b.propagationAndIdle(ctx, cfg, res) }},
 		{"economy", "write economy per lifecycle", func(ctx context.Context) error { return b.lifecycleWrites(ctx, cfg, &res.Economy) }},
+		{"waiting", "the cost of naming why a task waits", func(ctx context.Context) (err error) {
+			res.Waiting, err = b.waiting(ctx, cfg.Waiting, max(cfg.Idle, 30*time.Second))
+			return
+		}},
 		{"throughput", "throughput", func(ctx context.Context) (err error) { res.Throughput, err = b.throughput(ctx, cfg); return }},
 		{"memory", "memory at scale", func(ctx context.Context) (err error) { res.Memory, err = b.memory(ctx, cfg); return }},
 		{"tenant", "memory a tenant cannot exhaust", func(ctx context.Context) (err error) { res.Tenant, err = b.tenant(ctx); return }},
