@@ -35,7 +35,8 @@ import (
 
 // waitingAfter is how long a running PipelineRun goes unchanged before its
 // unfinished TaskRuns are read for why they wait, and how often they are read
-// again while one waits. Tekton's PipelineRun does not change while a task
+// again while one waits (half as long while one has not begun executing and
+// says no cause yet). Tekton's PipelineRun does not change while a task
 // waits for its pod, so nothing else brings the run back.
 const waitingAfter = 10 * time.Second
 
@@ -143,8 +144,13 @@ func (r *Reconciler) waitingOf(ctx context.Context, key types.NamespacedName, pr
 		}
 	}
 	look := waitLook{progress: since, wait: w}
-	if !settled {
+	switch {
+	case w != nil:
 		look.next = now.Add(waitingAfter)
+	case !settled:
+		// A task not executing yet and not named either (its pod starting,
+		// its first pull under way): looked at again sooner.
+		look.next = now.Add(waitingAfter / 2)
 	}
 	r.waits.set(key, look)
 	return w
