@@ -63,7 +63,18 @@ func pipelines(namespace string) []*tektonv1.Pipeline {
 		p("takes-ten-seconds", []tektonv1.PipelineTask{task("work", nil, step("do", "echo start\nsleep 10\necho end"))}),
 		// Nothing listens on port 1: the image cannot be pulled.
 		p("image-missing", []tektonv1.PipelineTask{task("fetch", nil, tektonv1.Step{Name: "run", Image: missingImage, Script: "#!/bin/sh\necho never"})}),
+		p("mount-missing", []tektonv1.PipelineTask{mountsMissingConfigMap()}),
 		p("too-big", []tektonv1.PipelineTask{task("crunch", nil, tektonv1.Step{Name: "run", Image: cluster.BusyboxImage, Script: "#!/bin/sh\necho never",
 			ComputeResources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1000")}}})}),
 	}
+}
+
+// mountsMissingConfigMap is a task whose step mounts a ConfigMap that does not
+// exist: the kubelet cannot set up the pod's volume.
+func mountsMissingConfigMap() tektonv1.PipelineTask {
+	t := task("mount", nil, tektonv1.Step{Name: "run", Image: cluster.BusyboxImage, Script: "#!/bin/sh\necho never",
+		VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/config"}}})
+	t.TaskSpec.Volumes = []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{
+		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "absent-config"}}}}}
+	return t
 }

@@ -49,10 +49,10 @@ func withImagePullBackOffTimeout(t *testing.T, timeout string) {
 	time.Sleep(2 * time.Second) // Tekton's controller reads it through its informer
 }
 
-// The two waits the issue names, on the real kubelet and kube-scheduler: a
-// step image that cannot be pulled and a request no node can meet, each named
-// in TektonPipelineRunning within 30 s of the create.
-func TestAMissingImageAndAnUnschedulableRequestEachSayWhyTheyWait(t *testing.T) {
+// Waits on the real kubelet and kube-scheduler: a step image that cannot be
+// pulled, a request no node can meet and a volume that cannot be mounted,
+// each named in TektonPipelineRunning within 30 s of the create.
+func TestAMissingImageAnUnschedulableRequestAndAMissingVolumeEachSayWhyTheyWait(t *testing.T) {
 	withImagePullBackOffTimeout(t, "5m")
 	plugin, err := paths.Binary("kubectl-wfe")
 	require.NoError(t, err)
@@ -63,6 +63,7 @@ func TestAMissingImageAndAnUnschedulableRequestEachSayWhyTheyWait(t *testing.T) 
 	}{
 		{"waits-for-image", "image-missing", wfev1.WaitingImagePull, `task fetch: image "` + missingImage + `" cannot be pulled`},
 		{"waits-for-node", "too-big", wfev1.WaitingUnschedulable, "task crunch: 0/1 nodes are available: 1 Insufficient cpu."},
+		{"waits-for-volume", "mount-missing", wfev1.WaitingMount, `task mount: MountVolume.SetUp failed for volume "config" : configmap "absent-config" not found`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := t.Context()
