@@ -82,27 +82,7 @@ func tree(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, taskRuns []tekt
 	var b strings.Builder
 	fmt.Fprintf(&b, "WorkflowExecution %s/%s  %s  %s\n", we.Namespace, we.Name, orDash(string(we.Status.Phase)),
 		took(we.CreationTimestamp.Time, we.Status.CompletionTime, now))
-	var lines []string
-	for _, t := range wfev1.ConditionTypes {
-		c := we.Condition(t)
-		if c == nil {
-			lines = append(lines, fmt.Sprintf("%-23s -", t))
-			continue
-		}
-		line := fmt.Sprintf("%-23s %-7s %s: %s", t, c.Status, c.Reason, oneLine(c.Message))
-		if t == wfev1.ConditionAuditRecorded && len(we.Status.AuditedEvents) > 0 {
-			line += fmt.Sprintf(" (acknowledged: %s)", strings.Join(we.Status.AuditedEvents, ", "))
-		}
-		lines = append(lines, line)
-	}
-	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil {
-		if cause, detail, ok := wfev1.WaitingOf(c.Message); ok {
-			lines = append(lines, fmt.Sprintf("waiting: %s: %s", cause, oneLine(detail)))
-		}
-	}
-	if fd := we.Status.FailureDetails; fd != nil {
-		lines = append(lines, fmt.Sprintf("failure: %s, %s", fd.Reason, oneLine(fd.Message)))
-	}
+	lines := conditionLines(we)
 	switch {
 	case pr != nil:
 		lines = append(lines, pipelineRunLine(pr, now))
@@ -132,6 +112,33 @@ func tree(we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun, taskRuns []tekt
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// conditionLines are the execution's conditions, why a task waits when one
+// does, and its failure.
+func conditionLines(we *wfev1.WorkflowExecution) []string {
+	var lines []string
+	for _, t := range wfev1.ConditionTypes {
+		c := we.Condition(t)
+		if c == nil {
+			lines = append(lines, fmt.Sprintf("%-23s -", t))
+			continue
+		}
+		line := fmt.Sprintf("%-23s %-7s %s: %s", t, c.Status, c.Reason, oneLine(c.Message))
+		if t == wfev1.ConditionAuditRecorded && len(we.Status.AuditedEvents) > 0 {
+			line += fmt.Sprintf(" (acknowledged: %s)", strings.Join(we.Status.AuditedEvents, ", "))
+		}
+		lines = append(lines, line)
+	}
+	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil {
+		if cause, detail, ok := wfev1.WaitingOf(c.Message); ok {
+			lines = append(lines, fmt.Sprintf("waiting: %s: %s", cause, oneLine(detail)))
+		}
+	}
+	if fd := we.Status.FailureDetails; fd != nil {
+		lines = append(lines, fmt.Sprintf("failure: %s, %s", fd.Reason, oneLine(fd.Message)))
+	}
+	return lines
 }
 
 func pipelineRunLine(pr *tektonv1.PipelineRun, now time.Time) string {
