@@ -63,7 +63,7 @@ func setRunSummary(we *wfev1.WorkflowExecution, o observation) {
 func setRunning(we *wfev1.WorkflowExecution, o observation) {
 	switch {
 	case o.started && !o.finished() && o.wait != nil:
-		we.MarkStarted(wfev1.WithWaiting(progress(o.pr, o.completed, o.total, o.counted), o.wait.Cause, o.wait.Detail))
+		we.MarkStarted(wfev1.WithWaiting(progress(o.pr, o.completed, o.total, o.counted), o.wait.Cause, o.wait.Detail()))
 	case o.started && !o.finished():
 		we.MarkStarted(progress(o.pr, o.completed, o.total, o.counted))
 	case o.started && o.counted:

@@ -183,6 +183,10 @@ func (r *Reconciler) advance(ctx context.Context, we, desired *wfev1.WorkflowExe
 	key := client.ObjectKeyFromObject(we)
 	changed, pending := r.pipelineRunSeen.take(key)
 	retryErr := r.observe(ctx, desired)
+	if isFinished(desired) {
+		// However it ended (its PipelineRun deleted or replaced too): nothing waits.
+		r.waits.forget(key)
+	}
 	auditRetry := r.observeAudit(desired)
 	pruneWait, deleted, pruneErr := r.prune(ctx, desired)
 	retryErr = errors.Join(retryErr, pruneErr)
@@ -360,7 +364,7 @@ func (r *Reconciler) readPipelineRun(ctx context.Context, we *wfev1.WorkflowExec
 	key := client.ObjectKeyFromObject(we)
 	c := pr.Status.GetCondition("Succeeded")
 	if c != nil && c.IsUnknown() && len(pr.Status.ChildReferences) > 0 && !isFinished(we) {
-		wait = r.waitingOf(ctx, key, pr)
+		wait = r.waitingOf(ctx, we, pr)
 	} else {
 		r.waits.forget(key)
 	}
@@ -463,6 +467,7 @@ func classifyCreateError(err error) (bool, wfev1.FailureReason) {
 // finalizer), deletes its PipelineRun in the execution namespace (cleanup
 // finalizer), then releases it.
 func (r *Reconciler) finalize(ctx context.Context, we *wfev1.WorkflowExecution) (ctrl.Result, error) {
+	r.waits.forget(client.ObjectKeyFromObject(we)) // a deleted run waits for nothing
 	cleanup := controllerutil.ContainsFinalizer(we, wfev1.FinalizerPipelineRunCleanup)
 	audited := controllerutil.ContainsFinalizer(we, wfev1.FinalizerAudit)
 	if !cleanup && !audited {

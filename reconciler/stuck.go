@@ -24,7 +24,6 @@ import (
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,6 +39,11 @@ import (
 // waits for its pod, so nothing else brings the run back.
 const waitingAfter = 10 * time.Second
 
+// settledRecheck is how often the TaskRuns of a run whose tasks all execute
+// are read again: Tekton retries a task in the same TaskRun, with a new pod
+// that may wait, without changing the PipelineRun.
+const settledRecheck = time.Minute
+
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=list
 
@@ -47,8 +51,7 @@ const waitingAfter = 10 * time.Second
 type waitLook struct {
 	// progress is the PipelineRun's last change the look was for.
 	progress time.Time
-	// next is when to look again; zero: every unfinished task executes, so
-	// not before the PipelineRun changes.
+	// next is when to look again.
 	next time.Time
 	wait *taskWait
 }
@@ -89,7 +92,7 @@ func (w *waits) forget(key types.NamespacedName) {
 // recheckIn is how long until the next look at key, 0 for none.
 func (w *waits) recheckIn(key types.NamespacedName, now time.Time) time.Duration {
 	l, ok := w.get(key)
-	if !ok || l.next.IsZero() {
+	if !ok {
 		return 0
 	}
 	return max(l.next.Sub(now), time.Second)
@@ -123,27 +126,32 @@ func lastProgress(pr *tektonv1.PipelineRun) time.Time {
 
 // waitingOf says why a running PipelineRun's task waits, once it has gone
 // unchanged for waitingAfter: from the last look while that is recent, else
-// from a new one. A healthy run costs one look per change of its PipelineRun
-// that lasts waitingAfter, and no status write.
-func (r *Reconciler) waitingOf(ctx context.Context, key types.NamespacedName, pr *tektonv1.PipelineRun) *taskWait {
+// from a new one. A wait the status already tells is kept while the same task
+// waits for the same cause (steady), also across a restart or a failed read.
+// A healthy run costs one look per change of its PipelineRun that lasts
+// waitingAfter, then one a minute, and no status write.
+func (r *Reconciler) waitingOf(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) *taskWait {
+	key := client.ObjectKeyFromObject(we)
 	now, since := r.now().Time, lastProgress(pr)
-	last, ok := r.waits.get(key)
-	if ok && last.progress.Equal(since) && (last.next.IsZero() || now.Before(last.next)) {
+	if last, ok := r.waits.get(key); ok && last.progress.Equal(since) && now.Before(last.next) {
 		return last.wait
 	}
 	if now.Sub(since) < waitingAfter {
 		r.waits.set(key, waitLook{progress: since, next: since.Add(waitingAfter)})
 		return nil
 	}
-	w, settled, err := r.lookForWait(ctx, pr, now)
-	if err != nil {
-		// Said again next time rather than dropped on one failed read.
-		log.FromContext(ctx).V(1).Info("could not read why the run waits", "pipelineRun", pr.Name, "error", err.Error())
-		if ok && last.progress.Equal(since) {
-			w = last.wait
-		}
+	var told *taskWait
+	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil {
+		told = toldWait(c.Message)
 	}
-	look := waitLook{progress: since, wait: w}
+	found, settled, err := r.lookForWait(ctx, pr, now)
+	if err != nil {
+		// Kept as told rather than dropped on one failed read.
+		log.FromContext(ctx).V(1).Info("could not read why the run waits", "pipelineRun", pr.Name, "error", err.Error())
+		found = told
+	}
+	w := steady(told, found)
+	look := waitLook{progress: since, wait: w, next: now.Add(settledRecheck)}
 	switch {
 	case w != nil:
 		look.next = now.Add(waitingAfter)
@@ -159,20 +167,19 @@ func (r *Reconciler) waitingOf(ctx context.Context, key types.NamespacedName, pr
 // lookForWait reads the PipelineRun's TaskRuns, in its order, for the first
 // that waits over waitingAfter: its condition first, its pod only when Tekton
 // says it is pending or exceeds the node, Events only for a mount. settled
-// says every unfinished TaskRun executes: nothing to look at again until the
-// PipelineRun changes.
+// says every unfinished TaskRun executes.
 func (r *Reconciler) lookForWait(ctx context.Context, pr *tektonv1.PipelineRun, now time.Time) (w *taskWait, settled bool, err error) {
 	settled = true
 	for _, ref := range pr.Status.ChildReferences {
 		if ref.Kind != "TaskRun" {
 			continue
 		}
-		tr := &tektonv1.TaskRun{}
-		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: pr.Namespace, Name: ref.Name}, tr); err != nil {
-			if apierrors.IsNotFound(err) {
-				continue
-			}
-			return nil, false, fmt.Errorf("get TaskRun %s/%s: %w", pr.Namespace, ref.Name, err)
+		tr, err := r.getTaskRun(ctx, pr.Namespace, ref.Name)
+		if err != nil {
+			return nil, false, err
+		}
+		if tr == nil {
+			continue
 		}
 		c := tr.Status.GetCondition(apis.ConditionSucceeded)
 		if c != nil && c.Status != corev1.ConditionUnknown {

@@ -35,12 +35,12 @@ func (r *Reconciler) failedTask(ctx context.Context, pr *tektonv1.PipelineRun) (
 		if ref.Kind != "TaskRun" {
 			continue
 		}
-		tr := &tektonv1.TaskRun{}
-		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: pr.Namespace, Name: ref.Name}, tr); err != nil {
-			if apierrors.IsNotFound(err) {
-				continue
-			}
-			return nil, fmt.Errorf("get TaskRun %s/%s: %w", pr.Namespace, ref.Name, err)
+		tr, err := r.getTaskRun(ctx, pr.Namespace, ref.Name)
+		if err != nil {
+			return nil, err
+		}
+		if tr == nil {
+			continue
 		}
 		c := tr.Status.GetCondition(apis.ConditionSucceeded)
 		if c == nil || !c.IsFalse() {
@@ -60,3 +60,16 @@ func (r *Reconciler) failedTask(ctx context.Context, pr *tektonv1.PipelineRun) (
 }
 
 var errNoFailedTask = errors.New("no failed TaskRun found")
+
+// getTaskRun reads a child TaskRun from the apiserver (TaskRuns are not
+// cached); nil when it is gone.
+func (r *Reconciler) getTaskRun(ctx context.Context, namespace, name string) (*tektonv1.TaskRun, error) {
+	tr := &tektonv1.TaskRun{}
+	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, tr); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("get TaskRun %s/%s: %w", namespace, name, err)
+	}
+	return tr, nil
+}

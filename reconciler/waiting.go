@@ -43,13 +43,41 @@ const (
 // taskWait is why an unfinished task has not begun executing.
 type taskWait struct {
 	Cause wfev1.WaitingCause
-	// Detail names the task and what holds it, e.g. `task build: image
+	// Task is the pipeline task's name; Text what holds it, e.g. `image
 	// "x:v1" cannot be pulled`.
-	Detail string
+	Task, Text string
 }
 
-func newWait(cause wfev1.WaitingCause, task, detail string) *taskWait {
-	return &taskWait{Cause: cause, Detail: "task " + task + ": " + strings.Join(strings.Fields(detail), " ")}
+func newWait(cause wfev1.WaitingCause, task, text string) *taskWait {
+	return &taskWait{Cause: cause, Task: task, Text: strings.Join(strings.Fields(text), " ")}
+}
+
+// Detail is what the message says after the cause: the task, then the text.
+func (w *taskWait) Detail() string {
+	return "task " + w.Task + ": " + w.Text
+}
+
+// steady keeps the wait the status already tells while the same task waits
+// for the same cause: the kubelet's and scheduler's words change with every
+// back-off and node count, and each change would be a status write.
+func steady(told, found *taskWait) *taskWait {
+	if told != nil && found != nil && told.Cause == found.Cause && told.Task == found.Task {
+		return told
+	}
+	return found
+}
+
+// toldWait is the wait a TektonPipelineRunning message tells, or nil.
+func toldWait(message string) *taskWait {
+	cause, detail, ok := wfev1.WaitingOf(message)
+	if !ok {
+		return nil
+	}
+	task, text, ok := strings.Cut(strings.TrimPrefix(detail, "task "), ": ")
+	if !ok {
+		return nil
+	}
+	return &taskWait{Cause: cause, Task: task, Text: text}
 }
 
 // imageRef finds the image a kubelet pull message names, also as Tekton
@@ -98,7 +126,8 @@ func taskRunWait(task string, tr *tektonv1.TaskRun) (w *taskWait, readPod bool) 
 
 // imagePullReasons are the kubelet's waiting reasons of a container whose
 // image cannot be pulled.
-var imagePullReasons = []string{"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+var imagePullReasons = []string{"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
+	"RegistryUnavailable", "ImageInspectError", "SignatureValidationFailed"}
 
 // podWait reads the pod of a pending TaskRun: unschedulable, an image, or a
 // container waiting for another named reason; readEvents says the pod is
@@ -132,20 +161,29 @@ func podWait(task string, pod *corev1.Pod) (w *taskWait, readEvents bool) {
 }
 
 // mountReasons are the kubelet's Event reasons for a volume it cannot attach
-// or mount.
-var mountReasons = []string{"FailedMount", "FailedAttachVolume"}
+// or mount; progressReasons those it tells once the volumes are set up.
+var (
+	mountReasons    = []string{"FailedMount", "FailedAttachVolume"}
+	progressReasons = []string{"Pulling", "Pulled", "Created", "Started"}
+)
 
 // mountWait finds, among the Events of a scheduled pod none of whose
-// containers started, the latest that says a volume cannot be mounted.
+// containers started, the latest that says a volume cannot be mounted,
+// unless the kubelet went on after it (a mount that failed once, then
+// succeeded, before a slow pull).
 func mountWait(task string, events []corev1.Event) *taskWait {
 	var latest *corev1.Event
+	var progressed time.Time
 	for i := range events {
 		e := &events[i]
-		if slices.Contains(mountReasons, e.Reason) && (latest == nil || !eventTime(e).Before(eventTime(latest))) {
+		switch {
+		case slices.Contains(mountReasons, e.Reason) && (latest == nil || !eventTime(e).Before(eventTime(latest))):
 			latest = e
+		case slices.Contains(progressReasons, e.Reason) && eventTime(e).After(progressed):
+			progressed = eventTime(e)
 		}
 	}
-	if latest == nil {
+	if latest == nil || !eventTime(latest).After(progressed) {
 		return nil
 	}
 	return newWait(wfev1.WaitingMount, task, latest.Message)

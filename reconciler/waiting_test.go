@@ -17,18 +17,23 @@ limitations under the License.
 package reconciler
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 )
@@ -74,7 +79,7 @@ func waitString(w *taskWait) string {
 	if w == nil {
 		return ""
 	}
-	return string(w.Cause) + ": " + w.Detail
+	return string(w.Cause) + ": " + w.Detail()
 }
 
 func pendingPod(scheduled corev1.PodCondition, statuses ...corev1.ContainerStatus) *corev1.Pod {
@@ -130,6 +135,8 @@ func TestTheLatestMountFailureOfAPodIsItsWait(t *testing.T) {
 	}
 	assert.Equal(t, `Mount: task build: MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found`, waitString(mountWait("build", events)))
 	assert.Nil(t, mountWait("build", events[:1]), "a pod without a mount failure does not wait for one")
+	pulling := append(events, corev1.Event{Reason: "Pulling", Message: `Pulling image "big:v1"`, LastTimestamp: at(12)})
+	assert.Nil(t, mountWait("build", pulling), "a mount that failed, then succeeded before a slow pull, is no wait")
 }
 
 func TestAWaitingRunIsLookedAtAgainAndCountedByCause(t *testing.T) {
@@ -137,10 +144,10 @@ func TestAWaitingRunIsLookedAtAgainAndCountedByCause(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	a, b := types.NamespacedName{Namespace: "ns", Name: "a"}, types.NamespacedName{Namespace: "ns", Name: "b"}
 	w.set(a, waitLook{progress: now, next: now.Add(waitingAfter), wait: &taskWait{Cause: wfev1.WaitingImagePull}})
-	w.set(b, waitLook{progress: now})
+	w.set(b, waitLook{progress: now, next: now.Add(settledRecheck)})
 	assert.Equal(t, waitingAfter, w.recheckIn(a, now))
 	assert.Equal(t, time.Second, w.recheckIn(a, now.Add(time.Hour)), "an overdue look is soon, not in the past")
-	assert.Zero(t, w.recheckIn(b, now), "a settled run is not looked at again before its PipelineRun changes")
+	assert.Equal(t, settledRecheck, w.recheckIn(b, now), "a run whose tasks execute is looked at again a minute later")
 	assert.Equal(t, 1.0, testutil.ToFloat64(metricWaiting.WithLabelValues(string(wfev1.WaitingImagePull))))
 	w.forget(a)
 	assert.Zero(t, testutil.ToFloat64(metricWaiting.WithLabelValues(string(wfev1.WaitingImagePull))), "a forgotten run no longer counts")
@@ -150,7 +157,7 @@ func TestAWaitingRunIsLookedAtAgainAndCountedByCause(t *testing.T) {
 func TestTheRunningMessageNamesTheWaitingCause(t *testing.T) {
 	we := &wfev1.WorkflowExecution{}
 	pr := pipelineRun(corev1.ConditionUnknown, "Running", "Tasks Completed: 0 (Failed: 0, Cancelled 0), Incomplete: 1, Skipped: 0", started, withChildren("build"))
-	applyPipelineRun(we, pr, nil, &taskWait{Cause: wfev1.WaitingQuota, Detail: "task build: exceeded quota: q"})
+	applyPipelineRun(we, pr, nil, &taskWait{Cause: wfev1.WaitingQuota, Task: "build", Text: "exceeded quota: q"})
 	msg := we.Condition(wfev1.ConditionTektonPipelineRunning).Message
 	assert.True(t, strings.HasSuffix(msg, "(0 of 1 complete); waiting: Quota: task build: exceeded quota: q"), msg)
 	cause, _, ok := wfev1.WaitingOf(msg)
@@ -161,4 +168,82 @@ func TestTheRunningMessageNamesTheWaitingCause(t *testing.T) {
 	applyPipelineRun(we, pr, nil, nil)
 	_, _, ok = wfev1.WaitingOf(we.Condition(wfev1.ConditionTektonPipelineRunning).Message)
 	assert.False(t, ok, "the cause goes once the task no longer waits")
+}
+
+func TestAToldWaitIsKeptWhileTheSameTaskWaitsForTheSameCause(t *testing.T) {
+	told := toldWait(wfev1.WithWaiting("progress", wfev1.WaitingQuota, "task build: exceeded quota: q, requested: pods=1, used: pods=3"))
+	require.NotNil(t, told)
+	assert.Equal(t, taskWait{Cause: wfev1.WaitingQuota, Task: "build", Text: "exceeded quota: q, requested: pods=1, used: pods=3"}, *told)
+	tests := []struct {
+		name  string
+		found *taskWait
+		want  *taskWait
+	}{
+		{"the same task and cause in other words keeps what is told", newWait(wfev1.WaitingQuota, "build", "exceeded quota: q, requested: pods=1, used: pods=4"), told},
+		{"another cause is told anew", newWait(wfev1.WaitingImagePull, "build", `image "x" cannot be pulled`), newWait(wfev1.WaitingImagePull, "build", `image "x" cannot be pulled`)},
+		{"another task is told anew", newWait(wfev1.WaitingQuota, "test", "exceeded quota: q"), newWait(wfev1.WaitingQuota, "test", "exceeded quota: q")},
+		{"no wait any more clears it", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, steady(told, tt.found))
+		})
+	}
+	assert.Nil(t, toldWait("Tekton PipelineRun ns/pr is executing task build (0 of 1 complete)"))
+}
+
+// A reader that counts its reads: the looks' memory is what is tested.
+type countingReader struct {
+	client.Reader
+	reads int
+}
+
+func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	c.reads++
+	return c.Reader.Get(ctx, key, obj, opts...)
+}
+
+func TestAWaitingTaskIsLookedAtOnScheduleAndItsCauseKeptOrCleared(t *testing.T) {
+	scheme := runtime.NewScheme()
+	require.NoError(t, tektonv1.AddToScheme(scheme))
+	require.NoError(t, corev1.AddToScheme(scheme))
+	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	tr := taskRunSaying(corev1.ConditionUnknown, "PullImageFailed", `build step "step-run" is pending with reason "Back-off pulling image \"x:v1\""`)
+	tr.Namespace, tr.Name, tr.CreationTimestamp = "ns", "pr-build", metav1.NewTime(start)
+	reader := &countingReader{Reader: fake.NewClientBuilder().WithScheme(scheme).WithObjects(tr).WithStatusSubresource(tr).Build()}
+	now := start
+	r := &Reconciler{APIReader: reader, Now: func() time.Time { return now }}
+	pr := pipelineRun(corev1.ConditionUnknown, "Running", "Tasks Completed: 0 (Failed: 0, Cancelled 0), Incomplete: 1, Skipped: 0", started, withChildren("build"))
+	pr.Status.Conditions[0].LastTransitionTime = apis.VolatileTime{Inner: metav1.NewTime(start)}
+	we := initialWE()
+	key := client.ObjectKeyFromObject(we)
+	t.Cleanup(func() { r.waits.forget(key) })
+
+	now = start.Add(5 * time.Second)
+	assert.Nil(t, r.waitingOf(t.Context(), we, pr), "not before 10 s without progress")
+	assert.Zero(t, reader.reads)
+	assert.Equal(t, 5*time.Second, r.waits.recheckIn(key, now), "it comes back when the 10 s are up")
+
+	now = start.Add(11 * time.Second)
+	w := r.waitingOf(t.Context(), we, pr)
+	assert.Equal(t, `ImagePull: task build: image "x:v1" cannot be pulled`, waitString(w))
+	assert.Equal(t, 1, reader.reads, "the TaskRun alone tells a pull failure")
+	applyPipelineRun(we, pr, nil, w)
+
+	now = start.Add(15 * time.Second)
+	assert.Equal(t, w, r.waitingOf(t.Context(), we, pr), "within 10 s of a look, its finding")
+	assert.Equal(t, 1, reader.reads)
+
+	// The kubelet's words change; the same task still waits for its image.
+	tr.Status.Conditions[0].Message = `build step "step-run" is pending with reason "failed to pull and unpack image \"docker.io/library/x:v1\""`
+	require.NoError(t, reader.Reader.(client.Client).Status().Update(t.Context(), tr))
+	now = start.Add(22 * time.Second)
+	assert.Equal(t, `ImagePull: task build: image "x:v1" cannot be pulled`, waitString(r.waitingOf(t.Context(), we, pr)), "what is told is kept: no write")
+
+	tr.Status.Conditions[0].Reason, tr.Status.Conditions[0].Message = "Running", "Not all Steps in the Task have finished executing"
+	require.NoError(t, reader.Reader.(client.Client).Status().Update(t.Context(), tr))
+	now = start.Add(33 * time.Second)
+	assert.Nil(t, r.waitingOf(t.Context(), we, pr), "an executing task clears the cause")
+	assert.Equal(t, settledRecheck, r.waits.recheckIn(key, now), "then a look a minute later")
+	assert.Zero(t, testutil.ToFloat64(metricWaiting.WithLabelValues(string(wfev1.WaitingImagePull))))
 }

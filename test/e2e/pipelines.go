@@ -28,7 +28,7 @@ import (
 
 // task is a pipeline task with one script step; outcome "" succeeds, "fail"
 // exits 1, "hang" never finishes, "unschedulable" waits for a node until a
-// test binds its pod.
+// test binds its pod, then never finishes.
 func task(name, outcome string, after ...string) tektonv1.PipelineTask {
 	meta := tektonv1.PipelineTaskMetadata{}
 	if outcome != "" {
