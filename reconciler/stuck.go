@@ -39,10 +39,25 @@ import (
 // waits for its pod, so nothing else brings the run back.
 const waitingAfter = 10 * time.Second
 
-// settledRecheck is how often the TaskRuns of a run whose tasks all execute
-// are read again: Tekton retries a task in the same TaskRun, with a new pod
-// that may wait, without changing the PipelineRun.
-const settledRecheck = time.Minute
+// retryRecheck is how often the TaskRuns of a run whose tasks all execute
+// are read again while one of them may still be retried: Tekton retries a
+// task in the same TaskRun, with a new pod that may wait, without changing
+// the PipelineRun. Without retries left, nothing is read again until the
+// PipelineRun changes.
+const retryRecheck = time.Minute
+
+// lookAgain says when a look that named no cause is repeated.
+type lookAgain int
+
+// The later, the more urgent: a run's look takes its tasks' most urgent.
+const (
+	// never: every unfinished task executes and none can be retried.
+	never lookAgain = iota
+	// later: every unfinished task executes, and one may be retried.
+	later
+	// soon: a task has not begun executing (its pod starting, a first pull).
+	soon
+)
 
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=list
@@ -51,7 +66,7 @@ const settledRecheck = time.Minute
 type waitLook struct {
 	// progress is the PipelineRun's last change the look was for.
 	progress time.Time
-	// next is when to look again.
+	// next is when to look again; zero: not before the PipelineRun changes.
 	next time.Time
 	wait *taskWait
 }
@@ -92,7 +107,7 @@ func (w *waits) forget(key types.NamespacedName) {
 // recheckIn is how long until the next look at key, 0 for none.
 func (w *waits) recheckIn(key types.NamespacedName, now time.Time) time.Duration {
 	l, ok := w.get(key)
-	if !ok {
+	if !ok || l.next.IsZero() {
 		return 0
 	}
 	return max(l.next.Sub(now), time.Second)
@@ -129,11 +144,12 @@ func lastProgress(pr *tektonv1.PipelineRun) time.Time {
 // from a new one. A wait the status already tells is kept while the same task
 // waits for the same cause (steady), also across a restart or a failed read.
 // A healthy run costs one look per change of its PipelineRun that lasts
-// waitingAfter, then one a minute, and no status write.
+// waitingAfter (then one a minute while a task may be retried), and no
+// status write.
 func (r *Reconciler) waitingOf(ctx context.Context, we *wfev1.WorkflowExecution, pr *tektonv1.PipelineRun) *taskWait {
 	key := client.ObjectKeyFromObject(we)
 	now, since := r.now().Time, lastProgress(pr)
-	if last, ok := r.waits.get(key); ok && last.progress.Equal(since) && now.Before(last.next) {
+	if last, ok := r.waits.get(key); ok && last.progress.Equal(since) && (last.next.IsZero() || now.Before(last.next)) {
 		return last.wait
 	}
 	if now.Sub(since) < waitingAfter {
@@ -144,21 +160,21 @@ func (r *Reconciler) waitingOf(ctx context.Context, we *wfev1.WorkflowExecution,
 	if c := we.Condition(wfev1.ConditionTektonPipelineRunning); c != nil {
 		told = toldWait(c.Message)
 	}
-	found, settled, err := r.lookForWait(ctx, pr, now)
+	found, again, err := r.lookForWait(ctx, pr, now)
 	if err != nil {
 		// Kept as told rather than dropped on one failed read.
 		log.FromContext(ctx).V(1).Info("could not read why the run waits", "pipelineRun", pr.Name, "error", err.Error())
-		found = told
+		found, again = told, soon
 	}
 	w := steady(told, found)
-	look := waitLook{progress: since, wait: w, next: now.Add(settledRecheck)}
+	look := waitLook{progress: since, wait: w}
 	switch {
 	case w != nil:
 		look.next = now.Add(waitingAfter)
-	case !settled:
-		// A task not executing yet and not named either (its pod starting,
-		// its first pull under way): looked at again sooner.
+	case again == soon:
 		look.next = now.Add(waitingAfter / 2)
+	case again == later:
+		look.next = now.Add(retryRecheck)
 	}
 	r.waits.set(key, look)
 	return w
@@ -166,44 +182,48 @@ func (r *Reconciler) waitingOf(ctx context.Context, we *wfev1.WorkflowExecution,
 
 // lookForWait reads the PipelineRun's TaskRuns, in its order, for the first
 // that waits over waitingAfter: its condition first, its pod only when Tekton
-// says it is pending or exceeds the node, Events only for a mount. settled
-// says every unfinished TaskRun executes.
-func (r *Reconciler) lookForWait(ctx context.Context, pr *tektonv1.PipelineRun, now time.Time) (w *taskWait, settled bool, err error) {
-	settled = true
+// says it is pending or exceeds the node, Events only for a mount. Without a
+// cause, again says when to look again.
+func (r *Reconciler) lookForWait(ctx context.Context, pr *tektonv1.PipelineRun, now time.Time) (*taskWait, lookAgain, error) {
+	again := never
 	for _, ref := range pr.Status.ChildReferences {
 		if ref.Kind != "TaskRun" {
 			continue
 		}
 		tr, err := r.getTaskRun(ctx, pr.Namespace, ref.Name)
 		if err != nil {
-			return nil, false, err
+			return nil, soon, err
 		}
 		if tr == nil {
 			continue
 		}
 		c := tr.Status.GetCondition(apis.ConditionSucceeded)
-		if c != nil && c.Status != corev1.ConditionUnknown {
+		switch {
+		case c != nil && c.Status != corev1.ConditionUnknown:
 			continue
-		}
-		if c == nil || c.Reason != tektonv1.TaskRunReasonRunning.String() {
-			settled = false
+		case c == nil || c.Reason != tektonv1.TaskRunReasonRunning.String():
+			again = max(again, soon)
+		case tr.Spec.Retries > len(tr.Status.RetriesStatus):
+			again = max(again, later)
 		}
 		if now.Sub(tr.CreationTimestamp.Time) < waitingAfter {
 			continue
 		}
 		w, readPod := taskRunWait(ref.PipelineTaskName, tr)
 		if readPod && tr.Status.PodName != "" {
-			if pw, err := r.readPodWait(ctx, ref.PipelineTaskName, pr.Namespace, tr.Status.PodName); err != nil {
-				return w, false, err
-			} else if pw != nil {
+			pw, err := r.readPodWait(ctx, ref.PipelineTaskName, pr.Namespace, tr.Status.PodName)
+			if err != nil {
+				return w, soon, err
+			}
+			if pw != nil {
 				w = pw
 			}
 		}
 		if w != nil {
-			return w, false, nil
+			return w, soon, nil
 		}
 	}
-	return nil, settled, nil
+	return nil, again, nil
 }
 
 // readPodWait reads a pending TaskRun's pod, and its Events when only they can

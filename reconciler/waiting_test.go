@@ -144,10 +144,10 @@ func TestAWaitingRunIsLookedAtAgainAndCountedByCause(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	a, b := types.NamespacedName{Namespace: "ns", Name: "a"}, types.NamespacedName{Namespace: "ns", Name: "b"}
 	w.set(a, waitLook{progress: now, next: now.Add(waitingAfter), wait: &taskWait{Cause: wfev1.WaitingImagePull}})
-	w.set(b, waitLook{progress: now, next: now.Add(settledRecheck)})
+	w.set(b, waitLook{progress: now})
 	assert.Equal(t, waitingAfter, w.recheckIn(a, now))
 	assert.Equal(t, time.Second, w.recheckIn(a, now.Add(time.Hour)), "an overdue look is soon, not in the past")
-	assert.Equal(t, settledRecheck, w.recheckIn(b, now), "a run whose tasks execute is looked at again a minute later")
+	assert.Zero(t, w.recheckIn(b, now), "a run whose tasks execute is not looked at again before its PipelineRun changes")
 	assert.Equal(t, 1.0, testutil.ToFloat64(metricWaiting.WithLabelValues(string(wfev1.WaitingImagePull))))
 	w.forget(a)
 	assert.Zero(t, testutil.ToFloat64(metricWaiting.WithLabelValues(string(wfev1.WaitingImagePull))), "a forgotten run no longer counts")
@@ -244,6 +244,18 @@ func TestAWaitingTaskIsLookedAtOnScheduleAndItsCauseKeptOrCleared(t *testing.T) 
 	require.NoError(t, reader.Reader.(client.Client).Status().Update(t.Context(), tr))
 	now = start.Add(33 * time.Second)
 	assert.Nil(t, r.waitingOf(t.Context(), we, pr), "an executing task clears the cause")
-	assert.Equal(t, settledRecheck, r.waits.recheckIn(key, now), "then a look a minute later")
+	assert.Zero(t, r.waits.recheckIn(key, now), "nothing to look at before the PipelineRun changes")
+	reads := reader.reads
+	now = start.Add(5 * time.Minute)
+	assert.Nil(t, r.waitingOf(t.Context(), we, pr))
+	assert.Equal(t, reads, reader.reads, "a visit meanwhile reads nothing")
+
+	// A task that may be retried gets a new pod, which may wait, in the same
+	// TaskRun: looked at each minute.
+	tr.Spec.Retries = 1
+	require.NoError(t, reader.Reader.(client.Client).Update(t.Context(), tr))
+	pr.Status.Conditions[0].LastTransitionTime = apis.VolatileTime{Inner: metav1.NewTime(now.Add(-waitingAfter))}
+	assert.Nil(t, r.waitingOf(t.Context(), we, pr))
+	assert.Equal(t, retryRecheck, r.waits.recheckIn(key, now))
 	assert.Zero(t, testutil.ToFloat64(metricWaiting.WithLabelValues(string(wfev1.WaitingImagePull))))
 }

@@ -44,7 +44,9 @@ type Waiting struct {
 	// PipelineRun's start to the cause, per execution.
 	StatusWritesToCause float64 `json:"statusWritesToCausePerExecution"`
 	HeldSeconds         float64 `json:"heldSeconds"`
-	// While held: writes, reconciles and TaskRun reads per execution per minute.
+	// While held: writes, reconciles and TaskRun reads per execution per
+	// minute (the manager's and the apiserver's totals over these runs: the
+	// other steps' running executions are settled and quiet by then).
 	HeldWrites        int64   `json:"workflowExecutionWritesWhileHeld"`
 	ReconcilesPerMin  float64 `json:"reconcilesPerExecutionPerMinute"`
 	TaskRunGetsPerMin float64 `json:"taskRunGetsPerExecutionPerMinute"`
