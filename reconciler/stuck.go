@@ -197,16 +197,9 @@ func (r *Reconciler) lookForWait(ctx context.Context, pr *tektonv1.PipelineRun, 
 		if tr == nil {
 			continue
 		}
-		c := tr.Status.GetCondition(apis.ConditionSucceeded)
-		switch {
-		case c != nil && c.Status != corev1.ConditionUnknown:
-			continue
-		case c == nil || c.Reason != tektonv1.TaskRunReasonRunning.String():
-			again = max(again, soon)
-		case tr.Spec.Retries > len(tr.Status.RetriesStatus):
-			again = max(again, later)
-		}
-		if now.Sub(tr.CreationTimestamp.Time) < waitingAfter {
+		urgency, unfinished := lookAgainFor(tr)
+		again = max(again, urgency)
+		if !unfinished || now.Sub(tr.CreationTimestamp.Time) < waitingAfter {
 			continue
 		}
 		w, readPod := taskRunWait(ref.PipelineTaskName, tr)
@@ -224,6 +217,21 @@ func (r *Reconciler) lookForWait(ctx context.Context, pr *tektonv1.PipelineRun, 
 		}
 	}
 	return nil, again, nil
+}
+
+// lookAgainFor says when to look at a TaskRun again if it names no cause,
+// and whether it is unfinished at all.
+func lookAgainFor(tr *tektonv1.TaskRun) (again lookAgain, unfinished bool) {
+	c := tr.Status.GetCondition(apis.ConditionSucceeded)
+	switch {
+	case c != nil && c.Status != corev1.ConditionUnknown:
+		return never, false
+	case c == nil || c.Reason != tektonv1.TaskRunReasonRunning.String():
+		return soon, true
+	case tr.Spec.Retries > len(tr.Status.RetriesStatus):
+		return later, true
+	}
+	return never, true
 }
 
 // readPodWait reads a pending TaskRun's pod, and its Events when only they can
