@@ -91,16 +91,16 @@ func (w *waits) set(key types.NamespacedName, l waitLook) {
 	if w.look == nil {
 		w.look = map[types.NamespacedName]waitLook{}
 	}
+	counted(w.look[key].wait, l.wait)
 	w.look[key] = l
-	w.count()
 }
 
 func (w *waits) forget(key types.NamespacedName) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.look[key]; ok {
+	if l, ok := w.look[key]; ok {
+		counted(l.wait, nil)
 		delete(w.look, key)
-		w.count()
 	}
 }
 
@@ -113,16 +113,14 @@ func (w *waits) recheckIn(key types.NamespacedName, now time.Time) time.Duration
 	return max(l.next.Sub(now), time.Second)
 }
 
-// count sets the gauge; the caller holds mu.
-func (w *waits) count() {
-	by := map[wfev1.WaitingCause]int{}
-	for _, l := range w.look {
-		if l.wait != nil {
-			by[l.wait.Cause]++
-		}
+// counted moves a run's count in the gauge from the cause it was waiting
+// for to the one it waits for now (nil: none).
+func counted(was, is *taskWait) {
+	if was != nil && (is == nil || is.Cause != was.Cause) {
+		metricWaiting.WithLabelValues(string(was.Cause)).Dec()
 	}
-	for _, c := range wfev1.WaitingCauses {
-		metricWaiting.WithLabelValues(string(c)).Set(float64(by[c]))
+	if is != nil && (was == nil || was.Cause != is.Cause) {
+		metricWaiting.WithLabelValues(string(is.Cause)).Inc()
 	}
 }
 

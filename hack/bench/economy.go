@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -149,14 +150,8 @@ func (b *bench) lifecycle(ctx context.Context, name string, succeed bool) error 
 		return err
 	}
 	if !succeed {
-		tr := failedTaskRun(pr)
-		status := tr.Status
-		if err := b.c.Create(ctx, tr); err != nil {
-			return fmt.Errorf("create TaskRun %s: %w", tr.Name, err)
-		}
-		tr.Status = status
-		if err := b.c.Status().Update(ctx, tr); err != nil {
-			return fmt.Errorf("write TaskRun %s status: %w", tr.Name, err)
+		if err := b.createTaskRun(ctx, failedTaskRun(pr)); err != nil {
+			return err
 		}
 	}
 	finished(pr, succeed)
@@ -165,6 +160,20 @@ func (b *bench) lifecycle(ctx context.Context, name string, succeed bool) error 
 	}
 	_, err := await(done, 30*time.Second, name+" finished and audited")
 	return err
+}
+
+// createTaskRun creates a TaskRun with its status, as Tekton leaves it: the
+// apiserver drops status on create, so it is written after.
+func (b *bench) createTaskRun(ctx context.Context, tr *tektonv1.TaskRun) error {
+	status := tr.Status
+	if err := b.c.Create(ctx, tr); err != nil {
+		return fmt.Errorf("create TaskRun %s: %w", tr.Name, err)
+	}
+	tr.Status = status
+	if err := b.c.Status().Update(ctx, tr); err != nil {
+		return fmt.Errorf("write TaskRun %s status: %w", tr.Name, err)
+	}
+	return nil
 }
 
 // countWrites sums, over the lifecycles whose name has the prefix, the writes

@@ -100,14 +100,8 @@ func (b *bench) waiting(ctx context.Context, n int, hold time.Duration) (Waiting
 			return err
 		}
 		pr := pipelineRunOf(we)
-		tr := stuckTaskRun(pr)
-		status := tr.Status
-		if err := b.c.Create(ctx, tr); err != nil {
-			return fmt.Errorf("create TaskRun %s: %w", tr.Name, err)
-		}
-		tr.Status = status
-		if err := b.c.Status().Update(ctx, tr); err != nil {
-			return fmt.Errorf("write TaskRun %s status: %w", tr.Name, err)
+		if err := b.createTaskRun(ctx, stuckTaskRun(pr)); err != nil {
+			return err
 		}
 		running(pr, 0, time.Now())
 		sent := time.Now()
@@ -126,18 +120,11 @@ func (b *bench) waiting(ctx context.Context, n int, hold time.Duration) (Waiting
 	// audit finalizer: what each execution wrote up to here.
 	w.StatusWritesToCause = float64(b.wes.events.Load()-writes0) / float64(n)
 
-	r0, cpu0, err := b.managerSnapshot(ctx)
-	if err != nil {
-		return w, err
-	}
 	req0, err := b.apiRequests(ctx)
 	if err != nil {
 		return w, err
 	}
-	held0, began := b.wes.events.Load(), time.Now()
-	say("  %d WorkflowExecutions waiting, held for %s", n, hold)
-	time.Sleep(hold)
-	r1, cpu1, err := b.managerSnapshot(ctx)
+	held, err := b.idle(ctx, hold, n)
 	if err != nil {
 		return w, err
 	}
@@ -145,10 +132,8 @@ func (b *bench) waiting(ctx context.Context, n int, hold time.Duration) (Waiting
 	if err != nil {
 		return w, err
 	}
-	secs := time.Since(began).Seconds()
-	perMin := func(v float64) float64 { return float64(int(v/float64(n)/secs*60*10)) / 10 }
-	w.HeldSeconds, w.HeldWrites = float64(int(secs*10))/10, b.wes.events.Load()-held0
-	w.ReconcilesPerMin, w.TaskRunGetsPerMin = perMin(r1-r0), perMin(delta(req0, req1)["GET taskruns"])
-	w.CPUPercent = percent(cpu1-cpu0, secs)
+	perMin := func(v float64) float64 { return float64(int(v/float64(n)/held.Seconds*60*10)) / 10 }
+	w.HeldSeconds, w.HeldWrites, w.CPUPercent = held.Seconds, held.WEWrites, held.CPUPercent
+	w.ReconcilesPerMin, w.TaskRunGetsPerMin = perMin(held.Reconciles), perMin(delta(req0, req1)["GET taskruns"])
 	return w, nil
 }

@@ -22,17 +22,16 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/cmd/wfe-conditions/wiring"
 	"kubernaut.ai/wfe-conditions/test/framework/datastorage"
+	"kubernaut.ai/wfe-conditions/test/framework/registry"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
@@ -135,17 +134,5 @@ func TestExecutionsDeletedWhileDataStorageIsDownGoOnceTheGraceHasPassed(t *testi
 // abandoned reads wfe_audit_events_abandoned_total from this process's registry.
 func abandoned(t *testing.T) float64 {
 	t.Helper()
-	families, err := metrics.Registry.Gather()
-	require.NoError(t, err)
-	var sum float64
-	for _, f := range families {
-		if f.GetName() == "wfe_audit_events_abandoned_total" {
-			for _, m := range f.GetMetric() {
-				sum += counterValue(m)
-			}
-		}
-	}
-	return sum
+	return registry.Value(t, "wfe_audit_events_abandoned_total", nil)
 }
-
-func counterValue(m *dto.Metric) float64 { return m.GetCounter().GetValue() }

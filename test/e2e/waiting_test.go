@@ -29,51 +29,18 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/test/framework/paths"
+	"kubernaut.ai/wfe-conditions/test/framework/registry"
 	"kubernaut.ai/wfe-conditions/test/framework/tekton"
 	"kubernaut.ai/wfe-conditions/test/framework/wetest"
 )
 
-// waitsFor returns once the execution's TektonPipelineRunning message names
-// a waiting cause, and that cause with its detail.
-func waitsFor(t *testing.T, we *wfev1.WorkflowExecution, created time.Time) (wfev1.WaitingCause, string, *wfev1.WorkflowExecution) {
-	t.Helper()
-	got := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
-		c := we.Condition(wfev1.ConditionTektonPipelineRunning)
-		if c == nil {
-			return false
-		}
-		_, _, ok := wfev1.WaitingOf(c.Message)
-		return ok
-	})
-	msg := got.Condition(wfev1.ConditionTektonPipelineRunning).Message
-	t.Logf("created to waiting cause in %s: %s", time.Since(created).Round(100*time.Millisecond), msg)
-	cause, detail, _ := wfev1.WaitingOf(msg)
-	return cause, detail, got
-}
-
 // waitingGauge is wfe_executions_waiting{cause} of the in-process manager.
 func waitingGauge(t *testing.T, cause wfev1.WaitingCause) float64 {
 	t.Helper()
-	families, err := ctrlmetrics.Registry.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() != "wfe_executions_waiting" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "cause" && l.GetValue() == string(cause) {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	t.Fatalf("no wfe_executions_waiting{cause=%q}", cause)
-	return 0
+	return registry.Value(t, "wfe_executions_waiting", map[string]string{"cause": string(cause)})
 }
 
 // A ResourceQuota that admits no pod: Tekton's controller meets the
@@ -97,7 +64,7 @@ func TestATaskRefusedByAQuotaSaysSoWhileItWaits(t *testing.T) {
 	we := wetest.New(quotaNS, "refused-by-quota", wetest.Pipeline("never-ends"))
 	created := time.Now()
 	require.NoError(t, cp.Client.Create(ctx, we))
-	cause, detail, got := waitsFor(t, we, created)
+	cause, detail, got := wetest.WaitForCause(t, cp.Client, we, created, 30*time.Second)
 	assert.Equal(t, wfev1.WaitingQuota, cause)
 	assert.Equal(t, "task wait: exceeded quota: no-pods, requested: pods=1, used: pods=0, limited: pods=0", detail)
 	complete := got.Condition(wfev1.ConditionTektonPipelineComplete)
@@ -119,7 +86,7 @@ func TestATaskNoNodeCanTakeSaysSoUntilItIsScheduled(t *testing.T) {
 	created := time.Now()
 	require.NoError(t, cp.Client.Create(ctx, we))
 	t.Cleanup(func() { _ = cp.Client.Delete(context.Background(), we) })
-	cause, detail, got := waitsFor(t, we, created)
+	cause, detail, got := wetest.WaitForCause(t, cp.Client, we, created, 30*time.Second)
 	assert.Equal(t, wfev1.WaitingUnschedulable, cause)
 	assert.Equal(t, "task wait: "+tekton.UnschedulableMessage, detail, "in the scheduler's words, from the pod")
 	plugin, err := paths.Binary("kubectl-wfe")
@@ -134,10 +101,7 @@ func TestATaskNoNodeCanTakeSaysSoUntilItIsScheduled(t *testing.T) {
 	require.Len(t, pods.Items, 1)
 	bound := time.Now()
 	require.NoError(t, tekton.Bind(ctx, cp.Client, &pods.Items[0]))
-	goesOn := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
-		_, _, waits := wfev1.WaitingOf(we.Condition(wfev1.ConditionTektonPipelineRunning).Message)
-		return !waits
-	})
+	goesOn := wetest.WaitFor(t, cp.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool { return !wetest.Waits(we) })
 	assert.Equal(t, wfev1.PhaseRunning, goesOn.Status.Phase, "the cause went while the run goes on")
 	t.Logf("bound to cause gone in %s", time.Since(bound).Round(100*time.Millisecond))
 }

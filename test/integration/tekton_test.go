@@ -34,6 +34,7 @@ import (
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
 	"kubernaut.ai/wfe-conditions/reconciler"
 	"kubernaut.ai/wfe-conditions/test/framework/controlplane"
+	"kubernaut.ai/wfe-conditions/test/framework/registry"
 )
 
 // tekton writes PipelineRun and TaskRun status the way Tekton's controller
@@ -137,10 +138,10 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	history := statusHistory(t, cp, "success")
 	tk := tekton{t, cp}
 	succeeded := map[string]string{"outcome": "succeeded", "reason": wfev1.ReasonPipelineSucceeded}
-	finishedBefore := metricValue(t, "wfe_executions_finished_total", succeeded)
-	initialBefore := metricValue(t, "wfe_initial_conditions_latency_seconds", nil)
-	pipelineRunBefore := metricValue(t, "wfe_pipelinerun_status_latency_seconds", nil)
-	initialSum, pipelineRunSum := histogramSum(t, "wfe_initial_conditions_latency_seconds"), histogramSum(t, "wfe_pipelinerun_status_latency_seconds")
+	finishedBefore := registry.Value(t, "wfe_executions_finished_total", succeeded)
+	initialBefore := registry.Value(t, "wfe_initial_conditions_latency_seconds", nil)
+	pipelineRunBefore := registry.Value(t, "wfe_pipelinerun_status_latency_seconds", nil)
+	initialSum, pipelineRunSum := registry.HistogramSum(t, "wfe_initial_conditions_latency_seconds"), registry.HistogramSum(t, "wfe_pipelinerun_status_latency_seconds")
 
 	we := newWE("success", "restart")
 	we.Spec.Parameters = map[string]string{"TARGET_NAMESPACE": "success", "MEMORY_LIMIT": "1Gi"}
@@ -214,17 +215,17 @@ func TestASuccessfulRunAdvancesEveryCondition(t *testing.T) {
 	})
 
 	t.Run("the metrics count the finished run and time both status paths", func(t *testing.T) {
-		assert.Equal(t, 1.0, metricValue(t, "wfe_executions_finished_total", succeeded)-finishedBefore, "succeeded/PipelineSucceeded")
-		assert.GreaterOrEqual(t, metricValue(t, "wfe_initial_conditions_latency_seconds", nil)-initialBefore, 1.0,
+		assert.Equal(t, 1.0, registry.Value(t, "wfe_executions_finished_total", succeeded)-finishedBefore, "succeeded/PipelineSucceeded")
+		assert.GreaterOrEqual(t, registry.Value(t, "wfe_initial_conditions_latency_seconds", nil)-initialBefore, 1.0,
 			"create event to the four Unknown conditions")
 		// Three PipelineRun states above each brought a write.
-		prSamples := metricValue(t, "wfe_pipelinerun_status_latency_seconds", nil) - pipelineRunBefore
+		prSamples := registry.Value(t, "wfe_pipelinerun_status_latency_seconds", nil) - pipelineRunBefore
 		assert.GreaterOrEqual(t, prSamples, 3.0, "PipelineRun change to the status write")
-		initSamples := metricValue(t, "wfe_initial_conditions_latency_seconds", nil) - initialBefore
+		initSamples := registry.Value(t, "wfe_initial_conditions_latency_seconds", nil) - initialBefore
 		if prSamples > 0 && initSamples > 0 {
 			t.Logf("mean latency: create event to the four Unknown conditions %.1f ms (%v samples); PipelineRun change to status %.1f ms (%v samples)",
-				1000*(histogramSum(t, "wfe_initial_conditions_latency_seconds")-initialSum)/initSamples, initSamples,
-				1000*(histogramSum(t, "wfe_pipelinerun_status_latency_seconds")-pipelineRunSum)/prSamples, prSamples)
+				1000*(registry.HistogramSum(t, "wfe_initial_conditions_latency_seconds")-initialSum)/initSamples, initSamples,
+				1000*(registry.HistogramSum(t, "wfe_pipelinerun_status_latency_seconds")-pipelineRunSum)/prSamples, prSamples)
 		}
 	})
 }

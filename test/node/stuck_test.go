@@ -71,13 +71,7 @@ func TestAMissingImageAnUnschedulableRequestAndAMissingVolumeEachSayWhyTheyWait(
 			created := time.Now()
 			require.NoError(t, node.Client.Create(ctx, we))
 			t.Cleanup(func() { _ = node.Client.Delete(context.Background(), we) })
-			got := wetest.WaitFor(t, node.Client, we, 30*time.Second, func(we *wfev1.WorkflowExecution) bool {
-				c := we.Condition(wfev1.ConditionTektonPipelineRunning)
-				return c != nil && func() bool { _, _, ok := wfev1.WaitingOf(c.Message); return ok }()
-			})
-			msg := got.Condition(wfev1.ConditionTektonPipelineRunning).Message
-			t.Logf("created to cause in %s: %s", time.Since(created).Round(100*time.Millisecond), msg)
-			cause, detail, _ := wfev1.WaitingOf(msg)
+			cause, detail, got := wetest.WaitForCause(t, node.Client, we, created, 30*time.Second)
 			assert.Equal(t, tc.cause, cause)
 			assert.Contains(t, detail, tc.detail)
 			assert.Equal(t, wfev1.PhaseRunning, got.Status.Phase, "it waits: neither failed nor finished")

@@ -26,9 +26,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	wfev1 "kubernaut.ai/wfe-conditions/api/v1alpha1"
+	"kubernaut.ai/wfe-conditions/test/framework/registry"
 	"kubernaut.ai/wfe-conditions/webhook"
 )
 
@@ -138,20 +138,5 @@ func writeStatus(t *testing.T, c client.Client, we *wfev1.WorkflowExecution, cha
 // statusWebhookCalls counts the /status webhook's requests in this process.
 func statusWebhookCalls(t *testing.T) float64 {
 	t.Helper()
-	families, err := ctrlmetrics.Registry.Gather()
-	require.NoError(t, err)
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "controller_runtime_webhook_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "webhook" && l.GetValue() == webhook.StatusPath {
-					n += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return n
+	return registry.Value(t, "controller_runtime_webhook_requests_total", map[string]string{"webhook": webhook.StatusPath})
 }

@@ -71,3 +71,25 @@ func All(checks ...Check) Check {
 		return true
 	}
 }
+
+// Waits passes when TektonPipelineRunning's message names why a task waits.
+func Waits(we *wfev1.WorkflowExecution) bool {
+	c := we.Condition(wfev1.ConditionTektonPipelineRunning)
+	if c == nil {
+		return false
+	}
+	_, _, ok := wfev1.WaitingOf(c.Message)
+	return ok
+}
+
+// WaitForCause waits until the WorkflowExecution names why a task waits,
+// logs how long that took since created, and returns the cause, its detail
+// and that version.
+func WaitForCause(t testing.TB, c client.Reader, we *wfev1.WorkflowExecution, created time.Time, timeout time.Duration) (wfev1.WaitingCause, string, *wfev1.WorkflowExecution) {
+	t.Helper()
+	got := WaitFor(t, c, we, timeout, Waits)
+	msg := got.Condition(wfev1.ConditionTektonPipelineRunning).Message
+	t.Logf("created to waiting cause in %s: %s", time.Since(created).Round(100*time.Millisecond), msg)
+	cause, detail, _ := wfev1.WaitingOf(msg)
+	return cause, detail, got
+}

@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package integration
+// Package registry reads the metrics of the managers a test runs in its own
+// process, from controller-runtime's registry they share.
+package registry
 
 import (
 	"testing"
@@ -23,23 +25,22 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// metricValue reads a metric of this process's managers from the registry
-// they share: a counter's or gauge's value, or a histogram's sample count,
-// summed over the series that carry all of labels.
-func metricValue(t *testing.T, name string, labels map[string]string) float64 {
+// Value is a counter's or gauge's value, or a histogram's sample count,
+// summed over the series of name that carry all of labels.
+func Value(t testing.TB, name string, labels map[string]string) float64 {
 	t.Helper()
 	v, _ := gather(t, name, labels)
 	return v
 }
 
-// histogramSum is the sum of a histogram's samples, in its unit.
-func histogramSum(t *testing.T, name string) float64 {
+// HistogramSum is the sum of a histogram's samples, in its unit.
+func HistogramSum(t testing.TB, name string) float64 {
 	t.Helper()
 	_, sum := gather(t, name, nil)
 	return sum
 }
 
-func gather(t *testing.T, name string, labels map[string]string) (value, histogramSum float64) {
+func gather(t testing.TB, name string, labels map[string]string) (value, histogramSum float64) {
 	t.Helper()
 	families, err := ctrlmetrics.Registry.Gather()
 	require.NoError(t, err)
