@@ -87,12 +87,21 @@ func removeLinks(s *hostState) []error {
 }
 
 // deleteLink deletes an interface that still exists: a veth goes by itself
-// when its network namespace is freed.
+// when its network namespace is freed, which the kernel does in the
+// background, so one can vanish between the look and the delete.
 func deleteLink(name string) error {
-	if _, err := os.Stat(filepath.Join("/sys/class/net", name)); err != nil {
+	if !linkExists(name) {
 		return nil
 	}
-	return run("ip", "link", "delete", name)
+	if err := run("ip", "link", "delete", name); err != nil && linkExists(name) {
+		return err
+	}
+	return nil
+}
+
+func linkExists(name string) bool {
+	_, err := os.Stat(filepath.Join("/sys/class/net", name))
+	return err == nil
 }
 
 // stopRecorded ends the processes of Root/pids: SIGTERM, then SIGKILL after
