@@ -29,7 +29,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -55,26 +54,10 @@ func helmConfig(t *testing.T, cp *controlplane.ControlPlane) *action.Configurati
 	return cfg
 }
 
-// deleteCRD removes the CRD the harness installs from config/crd, so that
-// the release creates it as on a fresh cluster.
-func deleteCRD(t *testing.T, cp *controlplane.ControlPlane) {
-	t.Helper()
-	ctx := t.Context()
-	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}
-	require.NoError(t, cp.Client.Delete(ctx, crd))
-	// The apiserver's CRD finalizer retries with a growing backoff when the
-	// CRD's storage is not ready yet, which a busy machine can stretch.
-	gone := func() bool { return apierrors.IsNotFound(cp.Client.Get(ctx, client.ObjectKeyFromObject(crd), crd)) }
-	if !assert.Eventually(t, gone, 90*time.Second, 100*time.Millisecond) {
-		t.Fatalf("the CRD %s is still there, its conditions: %+v", crdName, crd.Status.Conditions)
-	}
-}
-
 func TestHelmInstallsUpgradesAndUninstallsTheChart(t *testing.T) {
 	t.Parallel() // the control plane starts while the other tests render
-	cp := controlplane.Start(t, controlplane.WithCRDs(thirdPartyCRDs(t)...))
+	cp := controlplane.Start(t, controlplane.WithoutOurCRD(), controlplane.WithCRDs(thirdPartyCRDs(t)...))
 	ctx := t.Context()
-	deleteCRD(t, cp)
 	cfg := helmConfig(t, cp)
 
 	install := action.NewInstall(cfg)

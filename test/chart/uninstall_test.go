@@ -52,9 +52,8 @@ import (
 func TestTheUninstallHookReleasesEveryFinalizerAndPipelineRunOfOurs(t *testing.T) {
 	t.Parallel()
 	const runs, oldRuns = "runs", "old-runs"
-	cp := controlplane.Start(t, controlplane.WithCRDs(thirdPartyCRDs(t)...))
+	cp := controlplane.Start(t, controlplane.WithoutOurCRD(), controlplane.WithCRDs(thirdPartyCRDs(t)...))
 	ctx := t.Context()
-	deleteCRD(t, cp)
 	cp.CreateNamespace(t, runs)
 	cp.CreateNamespace(t, oldRuns)
 	cfg := helmConfig(t, cp)

@@ -67,6 +67,7 @@ type options struct {
 	crdPaths      []string
 	allTektonCRDs bool
 	product       bool
+	withoutOurCRD bool
 }
 
 // WithProduct runs InstallProduct once the control plane is up: the shipped
@@ -77,6 +78,10 @@ func WithProduct() Option { return func(o *options) { o.product = true } }
 func WithCRDs(paths ...string) Option {
 	return func(o *options) { o.crdPaths = append(o.crdPaths, paths...) }
 }
+
+// WithoutOurCRD leaves the WorkflowExecution CRD out, as on a fresh cluster
+// where an install (the chart) creates it.
+func WithoutOurCRD() Option { return func(o *options) { o.withoutOurCRD = true } }
 
 // WithAllTektonCRDs installs every Tekton CRD, as Tekton's controller needs,
 // not only Pipeline, PipelineRun, Task and TaskRun.
@@ -120,6 +125,10 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 	if err != nil {
 		return nil, err
 	}
+	crdPaths := o.crdPaths
+	if !o.withoutOurCRD {
+		crdPaths = append([]string{filepath.Join(root, "config", "crd", "bases")}, crdPaths...)
+	}
 	scheme := NewScheme()
 	newEnv := func() *envtest.Environment {
 		fresh := make([]*apiextensionsv1.CustomResourceDefinition, len(crds))
@@ -128,7 +137,7 @@ func StartE(dir string, opts ...Option) (*ControlPlane, error) {
 		}
 		return &envtest.Environment{
 			BinaryAssetsDirectory:   filepath.Join(root, "bin"),
-			CRDDirectoryPaths:       append([]string{filepath.Join(root, "config", "crd", "bases")}, o.crdPaths...),
+			CRDDirectoryPaths:       crdPaths,
 			CRDs:                    fresh,
 			ErrorIfCRDPathMissing:   true,
 			Scheme:                  scheme,
